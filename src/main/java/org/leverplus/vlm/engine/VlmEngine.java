@@ -1,0 +1,184 @@
+package org.leverplus.vlm.engine;
+
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.leverplus.torch.TensorScope;
+import org.leverplus.vlm.model.KvCache;
+import org.leverplus.vlm.model.ModelDims;
+import org.leverplus.vlm.model.Qwen25VlModel;
+import org.leverplus.vlm.model.Tensors;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runtime around a loaded model: turns prompts into decoder inputs (with the image-embedding cache), runs padded
+ * batches of prompt continuations on top of a KV cache, and keeps shared-prefix KV caches. Scoring and generation
+ * ({@link VlmScorer}, {@link VlmGenerator}) are built on it. Not thread-safe.
+ */
+public final class VlmEngine implements AutoCloseable {
+    private final Qwen25VlModel model;
+    private final EngineOptions options;
+    private final ImageEmbeddingCache images;
+    private final Map<String, Long> imageIds = new HashMap<>();
+    private final LinkedHashMap<PrefixKey, KvCache> prefixes = new LinkedHashMap<>(16, 0.75f, true);
+    private final Device device;
+    private long prefixHits, prefixMisses, visionCalls;
+
+    public VlmEngine(Qwen25VlModel model, EngineOptions options) {
+        this.model = model;
+        this.options = options;
+        this.images = options.imageCache() ? new ImageEmbeddingCache(options.imageCacheBytes()) : null;
+        this.device = Tensors.retain(model.options().torchDevice());
+    }
+
+    public Qwen25VlModel model() { return model; }
+
+    public EngineOptions options() { return options; }
+
+    public ModelDims dims() { return model.dims(); }
+
+    /** Input embeddings, positions and prefix signature of a prompt; tensors belong to the caller's scope. */
+    PreparedPrompt prepare(Prompt p) {
+        ModelDims d = model.dims();
+        int[] ids = p.ids();
+        int merge = d.vision().mergeSize();
+        List<int[]> grids = new ArrayList<>();
+        for (ImageInput im : p.images()) grids.add(im.grid());
+        MropePositions pos = MropePositions.of(ids, grids, d.imageTokenId(), merge);
+        long[] idsL = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) idsL[i] = ids[i];
+        Tensor embeds = model.text().embed(Tensors.longs(idsL, device, ids.length));
+        long[] content = idsL.clone();
+        int i = 0;
+        for (ImageInput im : p.images()) {
+            while (ids[i] != d.imageTokenId()) i++;
+            int n = im.tokens(merge);
+            long sig = (1L << 40) + imageIds.computeIfAbsent(im.key(), k -> (long) imageIds.size()) * (1L << 20);
+            for (int k = 0; k < n; k++) content[i + k] = sig + k;
+            // copy right away: a later put may evict this entry from the cache
+            embeds.narrow(0, i, n).copy_(imageEmbedding(im));
+            i += n;
+        }
+        return new PreparedPrompt(p, embeds, pos, content);
+    }
+
+    /** The vision-tower output [tokens, hidden] of one image (from the cache when enabled). */
+    Tensor imageEmbedding(ImageInput im) {
+        if (images == null) return encode(im);
+        Tensor t = images.get(im.key());
+        if (t != null) return t;
+        try (TensorScope s = TensorScope.open()) {
+            t = Tensors.retain(encode(im));
+        }
+        images.put(im.key(), t);
+        return t;
+    }
+
+    private Tensor encode(ImageInput im) {
+        visionCalls++;
+        return model.visual().forward(im.pixelValues(), List.of(im.grid()));
+    }
+
+    /**
+     * The KV cache (batch 1) of the first {@code length} tokens of {@code p}, computed once and remembered (LRU) when
+     * the prefix cache is on; the returned cache is owned by the engine: expand or select it, never close it.
+     */
+    KvCache prefix(PreparedPrompt p, int length) {
+        PrefixKey key = new PrefixKey(Arrays.copyOf(p.content(), length));
+        KvCache c = prefixes.get(key);
+        if (c != null) { prefixHits++; return c; }
+        prefixMisses++;
+        try (TensorScope s = TensorScope.open()) {
+            c = new KvCache(model.dims().layers());
+            forward(List.of(p), 0, length, c, false);
+            c.retain();
+        }
+        prefixes.put(key, c);
+        while (prefixes.size() > Math.max(1, options.prefixCacheEntries())) {
+            var it = prefixes.entrySet().iterator();
+            KvCache old = it.next().getValue();
+            it.remove();
+            old.close();
+        }
+        return c;
+    }
+
+    /** Result of a batch forward: hidden [B, Lmax, hidden] and, per row, the column of absolute token {@code from}. */
+    record Batch(Tensor hidden, int[] column, int from) {
+        /** Column of absolute token {@code j} of row {@code r}. */
+        int col(int r, int j) { return column[r] + j - from; }
+    }
+
+    /**
+     * Runs tokens [from, L_r) of every prompt on top of {@code cache} (whose length must be {@code from} for every
+     * row, e.g. an expanded shared prefix, or empty with from = 0), padding to the longest row.
+     */
+    Batch forward(List<PreparedPrompt> rows, int from, KvCache cache, boolean padLeft) {
+        return forward(rows, from, Integer.MAX_VALUE, cache, padLeft);
+    }
+
+    /** As {@link #forward(List, int, KvCache, boolean)} for tokens [from, min(to, L_r)). */
+    Batch forward(List<PreparedPrompt> rows, int from, int to, KvCache cache, boolean padLeft) {
+        int b = rows.size(), lmax = 0;
+        for (PreparedPrompt p : rows) lmax = Math.max(lmax, Math.min(to, p.length()) - from);
+        long hidden = model.dims().hidden();
+        Tensor embeds = torch.zeros(new long[]{b, lmax, hidden}, new TensorOptions(model.options().dtype()).device(new org.bytedeco.pytorch.DeviceOptional(device)));
+        long[] pos = new long[3 * b * lmax];
+        Arrays.fill(pos, 1);
+        long[] valid = new long[b * lmax];
+        int[] column = new int[b];
+        for (int r = 0; r < b; r++) {
+            PreparedPrompt p = rows.get(r);
+            int len = Math.min(to, p.length()) - from;
+            int off = padLeft ? lmax - len : 0;
+            column[r] = off;
+            embeds.select(0, r).narrow(0, off, len).copy_(p.embeds().narrow(0, from, len));
+            MropePositions mp = p.positions();
+            for (int j = 0; j < len; j++) {
+                int c = r * lmax + off + j;
+                pos[c] = mp.t()[from + j];
+                pos[b * lmax + c] = mp.h()[from + j];
+                pos[2 * b * lmax + c] = mp.w()[from + j];
+                valid[c] = 1;
+            }
+        }
+        Tensor positions = Tensors.longs(pos, device, 3, b, lmax);
+        Tensor validT = Tensors.longs(valid, device, b, lmax).to(ScalarType.Bool);
+        Tensor h = model.text().forward(embeds, positions, validT, cache);
+        return new Batch(h, column, from);
+    }
+
+    public long prefixHits() { return prefixHits; }
+
+    public long prefixMisses() { return prefixMisses; }
+
+    /** Vision-tower passes so far (one per image not found in the cache). */
+    public long visionCalls() { return visionCalls; }
+
+    public ImageEmbeddingCache imageCache() { return images; }
+
+    /** Drops the remembered prefix KV caches. */
+    public void clearPrefixes() {
+        for (KvCache c : prefixes.values()) c.close();
+        prefixes.clear();
+    }
+
+    @Override public void close() {
+        clearPrefixes();
+        if (images != null) images.close();
+    }
+
+    private record PrefixKey(long[] content) {
+        @Override public boolean equals(Object o) { return o instanceof PrefixKey k && Arrays.equals(k.content, content); }
+
+        @Override public int hashCode() { return Arrays.hashCode(content); }
+    }
+}

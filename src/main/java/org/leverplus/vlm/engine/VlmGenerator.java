@@ -1,0 +1,194 @@
+package org.leverplus.vlm.engine;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.leverplus.torch.TensorScope;
+import org.leverplus.vlm.model.KvCache;
+import org.leverplus.vlm.model.Tensors;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Batched greedy and beam-search decoding with a KV cache. The prompts are prefilled as one left-padded batch; each
+ * step feeds one token per row at M-RoPE position (prompt max position + 1 + step) on all three axes, as HF does via
+ * rope_deltas. Beam search follows HF's BeamSearchScorer with length_penalty 0 and early_stopping false: per step the
+ * 2*numBeams best (beam, token) continuations are taken in score order, an eos among the first numBeams of them closes
+ * a hypothesis, the rest refill the beams, and a prompt is done once it holds numBeams hypotheses none of which the
+ * best continuation can beat.
+ */
+public final class VlmGenerator {
+    private final VlmEngine engine;
+
+    public VlmGenerator(VlmEngine engine) { this.engine = engine; }
+
+    public List<Generation> generate(List<Prompt> prompts, GenerationSettings s) {
+        return s.numBeams() == 1 ? greedy(prompts, s) : beam(prompts, s);
+    }
+
+    private List<Generation> greedy(List<Prompt> prompts, GenerationSettings s) {
+        int b = prompts.size();
+        List<List<Integer>> out = new ArrayList<>();
+        double[] score = new double[b];
+        boolean[] done = new boolean[b];
+        for (int i = 0; i < b; i++) out.add(new ArrayList<>());
+        try (TensorScope scope = TensorScope.open()) {
+            List<PreparedPrompt> rows = new ArrayList<>();
+            for (Prompt p : prompts) rows.add(engine.prepare(p));
+            long[] next = new long[b];
+            for (int i = 0; i < b; i++) next[i] = rows.get(i).positions().next();
+            KvCache cache = new KvCache(engine.dims().layers());
+            VlmEngine.Batch batch = engine.forward(rows, 0, cache, true);
+            Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1);
+            for (int step = 0; step < s.maxNewTokens(); step++) {
+                Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1);
+                long[] tok = Tensors.toLongs(logp.argmax(new org.bytedeco.pytorch.LongOptional(1), false));
+                float[] lp = Tensors.toFloats(logp.gather(1, Tensors.longs(tok, logp.device(), b, 1)).squeeze(1));
+                boolean all = true;
+                for (int i = 0; i < b; i++) {
+                    if (done[i]) continue;
+                    out.get(i).add((int) tok[i]);
+                    score[i] += lp[i];
+                    if (s.eosIds().contains((int) tok[i])) done[i] = true;
+                    all &= done[i];
+                }
+                if (all || step + 1 == s.maxNewTokens()) break;
+                last = decodeStep(tok, next, step, cache);
+            }
+        }
+        List<Generation> res = new ArrayList<>();
+        for (int i = 0; i < b; i++) res.add(new Generation(out.get(i).stream().mapToInt(Integer::intValue).toArray(), score[i]));
+        return res;
+    }
+
+    /** Feeds one token per row; returns the new last hidden states [rows, hidden]. */
+    private Tensor decodeStep(long[] tokens, long[] nextPos, int step, KvCache cache) {
+        int rows = tokens.length;
+        long[] pos = new long[3 * rows];
+        for (int a = 0; a < 3; a++)
+            for (int r = 0; r < rows; r++) pos[a * rows + r] = nextPos[r] + step;
+        Tensor ids = Tensors.longs(tokens, engine.model().options().torchDevice(), rows, 1);
+        Tensor embeds = engine.model().text().embed(ids);
+        Tensor positions = Tensors.longs(pos, engine.model().options().torchDevice(), 3, rows, 1);
+        Tensor valid = torch.ones(new long[]{rows, 1}, new org.bytedeco.pytorch.TensorOptions(ScalarType.Bool)
+                .device(new org.bytedeco.pytorch.DeviceOptional(engine.model().options().torchDevice())));
+        return engine.model().text().forward(embeds, positions, valid, cache).select(1, 0);
+    }
+
+    private List<Generation> beam(List<Prompt> prompts, GenerationSettings s) {
+        int b = prompts.size(), nb = s.numBeams();
+        List<BeamHypotheses> hyps = new ArrayList<>();
+        for (int i = 0; i < b; i++) hyps.add(new BeamHypotheses(nb));
+        try (TensorScope scope = TensorScope.open()) {
+            List<PreparedPrompt> rows = new ArrayList<>();
+            for (Prompt p : prompts) rows.add(engine.prepare(p));
+            KvCache cache = new KvCache(engine.dims().layers());
+            VlmEngine.Batch batch = engine.forward(rows, 0, cache, true);
+            Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1); // [b, hidden]
+            // running beams: row r = prompt r / nb, beam r % nb
+            long[] nextPos = new long[b * nb];
+            for (int r = 0; r < b * nb; r++) nextPos[r] = rows.get(r / nb).positions().next();
+            double[] beamScore = new double[b * nb];
+            int[][] beamTokens = new int[b * nb][0];
+            boolean[] done = new boolean[b];
+            for (int step = 0; step < s.maxNewTokens(); step++) {
+                Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1); // [rowsNow, V]
+                long v = logp.size(1);
+                int live = step == 0 ? 1 : nb; // HF starts with one live beam per prompt (the others at -1e9)
+                Tensor total = logp.to(ScalarType.Double);
+                if (step > 0) total = total.add(Tensors.floats(toFloat(beamScore), total.device(), b * nb, 1).to(ScalarType.Double));
+                Tensor perPrompt = total.reshape(b, live * v);
+                var top = perPrompt.topk(2L * nb, 1, true, true);
+                double[] topScore = toDoubleArray(top.get0());
+                long[] topIdx = Tensors.toLongs(top.get1());
+                long[] srcRow = new long[b * nb], tok = new long[b * nb];
+                double[] newScore = new double[b * nb];
+                int[][] newTokens = new int[b * nb][];
+                for (int p = 0; p < b; p++) {
+                    int filled = 0;
+                    BeamHypotheses h = hyps.get(p);
+                    for (int c = 0; c < 2 * nb && !done[p] && filled < nb; c++) {
+                        double sc = topScore[p * 2 * nb + c];
+                        long flat = topIdx[p * 2 * nb + c];
+                        int beamIdx = (int) (flat / v), token = (int) (flat % v);
+                        int src = step == 0 ? p : p * nb + beamIdx;
+                        int[] prev = step == 0 ? new int[0] : beamTokens[src];
+                        int[] seq = java.util.Arrays.copyOf(prev, prev.length + 1);
+                        seq[prev.length] = token;
+                        if (s.eosIds().contains(token)) {
+                            if (c < nb) h.add(seq, sc);
+                            continue;
+                        }
+                        int r = p * nb + filled++;
+                        srcRow[r] = src;
+                        tok[r] = token;
+                        newScore[r] = sc;
+                        newTokens[r] = seq;
+                    }
+                    if (!done[p] && h.isDone(topScore[p * 2 * nb])) done[p] = true;
+                    if (done[p] || filled < nb) {
+                        // rows of a finished prompt keep running on dummy input; their results are ignored
+                        for (int r = p * nb + filled; r < (p + 1) * nb; r++) {
+                            srcRow[r] = step == 0 ? p : p * nb;
+                            tok[r] = 0;
+                            newScore[r] = Double.NEGATIVE_INFINITY;
+                            newTokens[r] = new int[0];
+                        }
+                    }
+                }
+                beamScore = newScore;
+                beamTokens = newTokens;
+                boolean allDone = true;
+                for (boolean d : done) allDone &= d;
+                if (allDone || step + 1 == s.maxNewTokens()) break;
+                KvCache reordered = cache.select(Tensors.longs(srcRow, engine.model().options().torchDevice(), b * nb));
+                cache = reordered;
+                last = decodeStep(tok, nextPos, step, cache);
+            }
+            // max length reached: running beams become hypotheses (HF finalize) for prompts not done
+            for (int p = 0; p < b; p++) {
+                if (done[p]) continue;
+                for (int r = p * nb; r < (p + 1) * nb; r++)
+                    if (beamScore[r] != Double.NEGATIVE_INFINITY) hyps.get(p).add(beamTokens[r], beamScore[r]);
+            }
+        }
+        List<Generation> res = new ArrayList<>();
+        for (BeamHypotheses h : hyps) res.add(h.best());
+        return res;
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    private static double[] toDoubleArray(Tensor t) {
+        float[] f = Tensors.toFloats(t);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    /** The numBeams best finished hypotheses of one prompt (length_penalty 0: score = summed log-probs). */
+    private static final class BeamHypotheses {
+        private final int size;
+        private final List<Generation> list = new ArrayList<>();
+
+        BeamHypotheses(int size) { this.size = size; }
+
+        void add(int[] tokens, double score) {
+            if (list.size() == size && score <= worst()) return;
+            list.add(new Generation(tokens, score));
+            list.sort((a, c) -> Double.compare(c.score(), a.score()));
+            if (list.size() > size) list.remove(list.size() - 1);
+        }
+
+        double worst() { return list.get(list.size() - 1).score(); }
+
+        boolean isDone(double bestCandidate) { return list.size() >= size && worst() >= bestCandidate; }
+
+        Generation best() { return list.isEmpty() ? new Generation(new int[0], Double.NEGATIVE_INFINITY) : list.get(0); }
+    }
+}
