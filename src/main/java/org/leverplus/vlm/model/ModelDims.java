@@ -36,6 +36,16 @@ public record ModelDims(int hidden, int intermediate, int layers, int heads, int
             throw new IllegalArgumentException("vision out_hidden_size " + vision.outHidden() + " must equal hidden_size " + hidden);
     }
 
+    /** The sizes of a snapshot's config.json. */
+    public static ModelDims of(org.leverplus.vlm.Qwen25VlConfig c) {
+        org.leverplus.vlm.Qwen25VlConfig.VisionConfig v = c.vision();
+        return new ModelDims(c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(),
+                c.rmsNormEps(), c.ropeTheta(), c.mropeSection(), c.vocabSize(), c.tieWordEmbeddings(), c.eosTokenIds(), c.imageTokenId(),
+                c.visionStartTokenId(),
+                new Vision(v.depth(), v.hiddenSize(), v.intermediateSize(), v.numHeads(), v.outHiddenSize(), v.patchSize(),
+                        v.temporalPatchSize(), v.spatialMergeSize(), v.windowSize(), v.fullattBlockIndexes(), v.inChannels()));
+    }
+
     public int headDim() { return hidden / heads; }
 
     public int kvDim() { return kvHeads * headDim(); }

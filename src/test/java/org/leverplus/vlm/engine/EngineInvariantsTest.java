@@ -129,6 +129,12 @@ class EngineInvariantsTest {
         }
     }
 
+    @Test void configOfBothLayoutsGivesTheFixtureSizes() throws Exception {
+        for (String layout : List.of("snapshot-legacy", "snapshot-new"))
+            assertEquals(TinyFixture.dims(), org.leverplus.vlm.model.ModelDims.of(
+                    org.leverplus.vlm.Snapshot.open(TinyFixture.DIR.resolve(layout)).config()), layout);
+    }
+
     @Test void bothKeyLayoutsLoadTheSameModel() {
         try (Qwen25VlModel nested = TinyFixture.load("snapshot-new", ModelOptions.defaults())) {
             assertSame("key layouts", score(model, EngineOptions.defaults(), requests), score(nested, EngineOptions.defaults(), requests), 0);

@@ -8,7 +8,6 @@ import org.leverplus.io.SafetensorsFile;
 import org.leverplus.vlm.model.ModelDims;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
-import org.leverplus.vlm.model.SafetensorsWeightSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,15 +43,15 @@ public final class TinyFixture implements AutoCloseable {
         });
     }
 
-    /** The fixture's sizes (snapshot-legacy/config.json). */
+    /** The fixture's sizes, written out (must equal what snapshot-legacy/config.json says). */
     public static ModelDims dims() {
         return new ModelDims(32, 64, 2, 4, 2, 1e-6, 1e6, List.of(2, 1, 1), 2048, true, List.of(IM_END), 2006, 2003,
                 new ModelDims.Vision(4, 32, 48, 2, 32, 14, 2, 2, 56, List.of(1, 3), 3));
     }
 
     public static Qwen25VlModel load(String layout, ModelOptions options) {
-        try (SafetensorsWeightSource w = new SafetensorsWeightSource(DIR.resolve(layout))) {
-            return Qwen25VlModel.load(w, dims(), options);
+        try {
+            return Qwen25VlModel.load(org.leverplus.vlm.Snapshot.open(DIR.resolve(layout)), options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
