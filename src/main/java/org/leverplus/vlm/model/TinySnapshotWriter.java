@@ -26,8 +26,16 @@ import java.util.Map;
  * outputs x4, norms 1 +- 0.1, biases 0.1): greedy decoding then has clear top-1 margins.
  */
 public final class TinySnapshotWriter {
-    /** Real Qwen2.5-VL special-token ids (vocabulary 151936), so real tokenizer files work with the snapshot. */
-    public static final int ENDOFTEXT = 151643, IM_END = 151645, VISION_START = 151652, VISION_END = 151653, IMAGE_PAD = 151655, VIDEO_PAD = 151656;
+    /** Special-token ids written into config.json. */
+    public record SpecialIds(int endOfText, int imStart, int imEnd, int visionStart, int visionEnd, int imagePad, int videoPad) {
+        /** The real Qwen2.5-VL ids (vocabulary 151936), so real tokenizer files work with the snapshot. */
+        public static final SpecialIds REAL = new SpecialIds(151643, 151644, 151645, 151652, 151653, 151655, 151656);
+
+        /** Ids 2000..2007 for compact vocabularies (the golden fixture and the benchmark preset use them). */
+        public static final SpecialIds COMPACT = new SpecialIds(2000, 2001, 2002, 2003, 2004, 2006, 2007);
+    }
+
+    private static final int ENDOFTEXT = 151643, IM_END = 151645, VISION_START = 151652, IMAGE_PAD = 151655;
 
     /** Which key layout to write. */
     public enum Layout { LEGACY, NEW }
@@ -41,13 +49,19 @@ public final class TinySnapshotWriter {
     }
 
     /**
-     * A small but 3B-shaped config for CPU benchmarks: text hidden 256 (8 heads x 32, 2 KV heads, MLP x5.4), 4 layers;
-     * vision hidden 128 (4 heads x 32), 8 blocks with 112-pixel windows and 2 full-attention blocks, merge 2; the real
-     * vocabulary. Per image token the vision tower costs about as much as the decoder, as in the 3B model.
+     * A small but 3B-shaped config for CPU benchmarks, with the 3B model's cost proportions: text hidden 256 (8 heads x
+     * 32, 2 KV heads, MLP x5.4), 5 layers; vision hidden 128 (4 heads x 32), 6 blocks with 112-pixel windows and 2
+     * full-attention blocks, merge 2. Per LLM image token the vision tower costs 0.93x the decoder (3B: 0.91x) and the
+     * lm_head row 0.086x (3B: 0.11x), hence the compact 2048-token vocabulary (ids {@link SpecialIds#COMPACT}).
      */
     public static ModelDims bench() {
-        return new ModelDims(256, 1376, 4, 8, 2, 1e-6, 1e6, List.of(4, 6, 6), 151936, true, List.of(IM_END), IMAGE_PAD, VISION_START,
-                new ModelDims.Vision(8, 128, 344, 4, 256, 14, 2, 2, 112, List.of(3, 7), 3));
+        return new ModelDims(256, 1376, 5, 8, 2, 1e-6, 1e6, List.of(4, 6, 6), 2048, true, List.of(2002), 2006, 2003,
+                new ModelDims.Vision(6, 128, 344, 4, 256, 14, 2, 2, 112, List.of(2, 5), 3));
+    }
+
+    /** The ids that go with {@code d}: compact when the vocabulary is too small for the real ones. */
+    public static SpecialIds idsFor(ModelDims d) {
+        return d.vocab() > SpecialIds.REAL.videoPad() ? SpecialIds.REAL : SpecialIds.COMPACT;
     }
 
     /** Writes the snapshot into {@code dir} (created; files replaced atomically). */
@@ -63,11 +77,14 @@ public final class TinySnapshotWriter {
             Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of("format", "pt"));
         }
         ObjectMapper json = new ObjectMapper();
-        writeJson(json, dir.resolve("config.json"), layout == Layout.NEW ? nestedConfig(json, d) : flatConfig(json, d));
+        SpecialIds ids = idsFor(d);
+        if (d.imageTokenId() != ids.imagePad() || d.visionStartId() != ids.visionStart() || !d.eosIds().equals(List.of(ids.imEnd())))
+            throw new IllegalArgumentException("dims' special ids must be " + ids + " for vocabulary " + d.vocab());
+        writeJson(json, dir.resolve("config.json"), layout == Layout.NEW ? nestedConfig(json, d, ids) : flatConfig(json, d, ids));
         ObjectNode g = json.createObjectNode();
-        g.put("bos_token_id", ENDOFTEXT);
-        g.putArray("eos_token_id").add(IM_END).add(ENDOFTEXT);
-        g.put("pad_token_id", ENDOFTEXT);
+        g.put("bos_token_id", ids.endOfText());
+        g.putArray("eos_token_id").add(ids.imEnd()).add(ids.endOfText());
+        g.put("pad_token_id", ids.endOfText());
         g.put("do_sample", false);
         writeJson(json, dir.resolve("generation_config.json"), g);
         if (tokenizerJson != null) Files.copy(tokenizerJson, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
@@ -137,20 +154,20 @@ public final class TinySnapshotWriter {
         return torch.randn(new long[]{n}, new org.bytedeco.pytorch.GeneratorOptional(gen), new TensorOptions(ScalarType.Float)).mul(Tensors.scalar(0.1)).add(Tensors.scalar(1.0));
     }
 
-    private static ObjectNode flatConfig(ObjectMapper json, ModelDims d) {
+    private static ObjectNode flatConfig(ObjectMapper json, ModelDims d, SpecialIds ids) {
         ObjectNode c = header(json);
         text(c, d);
         ObjectNode rope = c.putObject("rope_scaling");
         rope.put("type", "mrope");
         ints(rope.putArray("mrope_section"), d.mropeSection());
         c.put("rope_theta", d.ropeTheta());
-        ids(c);
+        ids(c, ids);
         c.put("torch_dtype", "bfloat16");
         vision(c.putObject("vision_config"), d.vision(), "in_chans");
         return c;
     }
 
-    private static ObjectNode nestedConfig(ObjectMapper json, ModelDims d) {
+    private static ObjectNode nestedConfig(ObjectMapper json, ModelDims d, SpecialIds ids) {
         ObjectNode c = header(json);
         ObjectNode t = c.putObject("text_config");
         text(t, d);
@@ -159,7 +176,7 @@ public final class TinySnapshotWriter {
         ints(rope.putArray("mrope_section"), d.mropeSection());
         rope.put("rope_theta", d.ropeTheta());
         t.put("dtype", "bfloat16");
-        ids(c);
+        ids(c, ids);
         c.put("tie_word_embeddings", d.tiedEmbeddings());
         c.put("dtype", "bfloat16");
         vision(c.putObject("vision_config"), d.vision(), "in_channels");
@@ -187,13 +204,13 @@ public final class TinySnapshotWriter {
         c.put("use_sliding_window", false);
     }
 
-    private static void ids(ObjectNode c) {
-        c.put("bos_token_id", ENDOFTEXT);
-        c.put("eos_token_id", IM_END);
-        c.put("image_token_id", IMAGE_PAD);
-        c.put("video_token_id", VIDEO_PAD);
-        c.put("vision_start_token_id", VISION_START);
-        c.put("vision_end_token_id", VISION_END);
+    private static void ids(ObjectNode c, SpecialIds ids) {
+        c.put("bos_token_id", ids.endOfText());
+        c.put("eos_token_id", ids.imEnd());
+        c.put("image_token_id", ids.imagePad());
+        c.put("video_token_id", ids.videoPad());
+        c.put("vision_start_token_id", ids.visionStart());
+        c.put("vision_end_token_id", ids.visionEnd());
     }
 
     private static void vision(ObjectNode c, ModelDims.Vision v, String channelsKey) {

@@ -1,0 +1,140 @@
+package org.leverplus.bench;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.leverplus.torch.TorchRuntime;
+import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.engine.EngineOptions;
+import org.leverplus.vlm.engine.ImageInput;
+import org.leverplus.vlm.engine.Prompt;
+import org.leverplus.vlm.engine.ScoreRequest;
+import org.leverplus.vlm.engine.VlmEngine;
+import org.leverplus.vlm.engine.VlmScorer;
+import org.leverplus.vlm.model.FlopCounter;
+import org.leverplus.vlm.model.ModelDims;
+import org.leverplus.vlm.model.ModelOptions;
+import org.leverplus.vlm.model.Qwen25VlModel;
+import org.leverplus.vlm.model.Tensors;
+import org.leverplus.vlm.model.TinySnapshotWriter;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * InfoScore beam-search steps on the 3B-shaped "bench" snapshot (one query, 64 candidates, 1-2 chosen ICDs), engine
+ * caches on vs the original's approach (every prompt recomputed in full, images through the vision tower every time,
+ * full-vocabulary logits at every position, batches of 4). Reports prompts/s and executed model FLOPs per prompt.
+ * <p>Run: {@code mvn -B -q install -DskipTests && mvn -B -q -f benchmarks/pom.xml package exec:exec
+ * -Dbench.main=org.leverplus.bench.VlmEngineBench -Djmh.args="--candidates 64 --original-candidates 8"}
+ */
+public final class VlmEngineBench {
+    static final int IM_START = 2001, IM_END = 2002, VS = 2003, VE = 2004, PAD = 2006, NL = 198;
+    static int imageSide = 336, candidates = 64, originalCandidates = 8;
+    static final Random RND = new Random(42);
+
+    public static void main(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--candidates" -> candidates = Integer.parseInt(args[++i]);
+                case "--original-candidates" -> originalCandidates = Integer.parseInt(args[++i]);
+                case "--image" -> imageSide = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        TorchRuntime.init();
+        Path dir = Files.createTempDirectory("lever-vlm-bench");
+        ModelDims d = TinySnapshotWriter.bench();
+        TinySnapshotWriter.write(dir, d, TinySnapshotWriter.Layout.LEGACY, 7, null);
+        int grid = imageSide / 14, tokens = grid * grid / 4;
+        List<ImageInput> cand = new ArrayList<>();
+        for (int i = 0; i < candidates; i++) cand.add(image("cand" + i, grid));
+        ImageInput s1 = image("chosen1", grid), s2 = image("chosen2", grid), q = image("query", grid);
+        System.out.printf("bench snapshot: text hidden %d x %d layers, vision %d x %d blocks, vocab %d; images %dx%d = %d LLM tokens%n",
+                d.hidden(), d.layers(), d.vision().hidden(), d.vision().depth(), d.vocab(), imageSide, imageSide, tokens);
+        int[] sys = words(130), user = {IM_START, 872, NL};
+        Icd[] chosen = {new Icd(s1, words(12), words(2)), new Icd(s2, words(12), words(2))};
+        Icd query = new Icd(q, words(12), words(2));
+        List<Icd> pool = new ArrayList<>();
+        for (ImageInput c : cand) pool.add(new Icd(c, words(12), words(2)));
+        System.out.println("| scenario | mode | prompts | seconds | prompts/s | GFLOP/prompt |");
+        System.out.println("|---|---|---|---|---|---|");
+        try (Qwen25VlModel model = Qwen25VlModel.load(Snapshot.open(dir), ModelOptions.defaults())) {
+            for (int k = 1; k <= 2; k++) {
+                for (String order : new String[]{"left", "right"}) {
+                    List<Icd> s = List.of(chosen).subList(0, k);
+                    List<ScoreRequest> reqs = new ArrayList<>();
+                    for (Icd c : pool) reqs.add(prompt(sys, user, order.equals("left") ? with(c, s) : with(s, c), query));
+                    ScoreRequest base = prompt(sys, user, s, query);
+                    String name = "InfoScore " + order + ", " + k + " chosen";
+                    EngineOptions orig = EngineOptions.uncached().withFullVocabLogits(true).withBatch(1L << 30, 4);
+                    run(model, name, "original (no caches, full logits, batch 4)", orig, reqs.subList(0, originalCandidates), base, false);
+                    run(model, name, "engine, cold image cache", EngineOptions.defaults().withBatch(16384, 16), reqs, base, false);
+                    run(model, name, "engine, warm image cache", EngineOptions.defaults().withBatch(16384, 16), reqs, base, true);
+                }
+            }
+        }
+    }
+
+    record Icd(ImageInput image, int[] question, int[] answer) {}
+
+    static List<Icd> with(Icd c, List<Icd> s) { List<Icd> l = new ArrayList<>(); l.add(c); l.addAll(s); return l; }
+
+    static List<Icd> with(List<Icd> s, Icd c) { List<Icd> l = new ArrayList<>(s); l.add(c); return l; }
+
+    static void run(Qwen25VlModel model, String scenario, String mode, EngineOptions o, List<ScoreRequest> reqs, ScoreRequest base, boolean warm) {
+        try (VlmEngine e = new VlmEngine(model, o)) {
+            VlmScorer scorer = new VlmScorer(e);
+            if (warm) scorer.infoScores(reqs, base); // previous beam step: images (and the system prefix) already cached
+            FlopCounter.reset();
+            long t0 = System.nanoTime();
+            scorer.infoScores(reqs, base);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            int n = reqs.size() + 1;
+            System.out.printf("| %s | %s | %d | %.2f | %.2f | %.2f |%n", scenario, mode, n, sec, n / sec, FlopCounter.get() / 1e9 / n);
+        }
+    }
+
+    static ScoreRequest prompt(int[] sys, int[] user, List<Icd> icds, Icd query) {
+        List<Integer> ids = new ArrayList<>();
+        List<ImageInput> images = new ArrayList<>();
+        add(ids, sys);
+        add(ids, user);
+        for (Icd c : icds) {
+            image(ids, images, c.image());
+            add(ids, c.question());
+            add(ids, new int[]{1458, 422, 25});
+            add(ids, c.answer());
+        }
+        image(ids, images, query.image());
+        add(ids, query.question());
+        add(ids, new int[]{1458, 422, 25});
+        int start = ids.size();
+        add(ids, query.answer());
+        int end = ids.size();
+        add(ids, new int[]{IM_END, NL});
+        return new ScoreRequest(new Prompt(ids.stream().mapToInt(Integer::intValue).toArray(), images), start, end);
+    }
+
+    static void image(List<Integer> ids, List<ImageInput> images, ImageInput im) {
+        ids.add(VS);
+        for (int i = 0; i < im.tokens(2); i++) ids.add(PAD);
+        ids.add(VE);
+        images.add(im);
+    }
+
+    static void add(List<Integer> ids, int[] t) { for (int x : t) ids.add(x); }
+
+    static int[] words(int n) {
+        int[] w = new int[n];
+        for (int i = 0; i < n; i++) w[i] = 10 + RND.nextInt(1980);
+        return w;
+    }
+
+    static ImageInput image(String key, int grid) {
+        Tensor px = Tensors.retain(torch.randn(new long[]{grid * grid, 1176}));
+        return new ImageInput(key, px, new int[]{1, grid, grid});
+    }
+}
