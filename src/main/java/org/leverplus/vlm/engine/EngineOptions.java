@@ -22,9 +22,9 @@ public record EngineOptions(boolean imageCache, long imageCacheBytes, boolean pr
                     + ", " + maxBatchTokens + ", " + maxBatchSize);
     }
 
-    /** All caches on, 512 MiB of image embeddings, 16k-token micro-batches of at most 64 rows. */
+    /** All caches on, 512 MiB of image embeddings, 8 remembered prefixes, 16k-token micro-batches of at most 64 rows. */
     public static EngineOptions defaults() {
-        return new EngineOptions(true, 512L << 20, true, 4, 8, false, 16384, 64, false);
+        return new EngineOptions(true, 512L << 20, true, 8, 8, false, 16384, 64, false);
     }
 
     /** No caches and no sharing: every prompt computed in full (the reference behaviour). */

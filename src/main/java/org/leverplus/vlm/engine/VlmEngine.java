@@ -92,13 +92,28 @@ public final class VlmEngine implements AutoCloseable {
      * the prefix cache is on; the returned cache is owned by the engine: expand or select it, never close it.
      */
     KvCache prefix(PreparedPrompt p, int length) {
-        PrefixKey key = new PrefixKey(Arrays.copyOf(p.content(), length));
+        long[] content = Arrays.copyOf(p.content(), length);
+        PrefixKey key = new PrefixKey(content);
         KvCache c = prefixes.get(key);
         if (c != null) { prefixHits++; return c; }
         prefixMisses++;
+        // extend the longest remembered prefix of this one (e.g. the system prompt under system prompt + candidate)
+        KvCache base = null;
+        int baseLen = 0;
+        for (Map.Entry<PrefixKey, KvCache> e : prefixes.entrySet()) {
+            long[] k = e.getKey().content();
+            if (k.length > baseLen && k.length < length && Arrays.equals(k, 0, k.length, content, 0, k.length)) {
+                base = e.getValue();
+                baseLen = k.length;
+            }
+        }
         try (TensorScope s = TensorScope.open()) {
-            c = new KvCache(model.dims().layers());
-            forward(List.of(p), 0, length, c, false);
+            if (base != null) {
+                c = base.select(Tensors.longs(new long[]{0}, device, 1)); // a copy: the base entry stays as it is
+            } else {
+                c = new KvCache(model.dims().layers());
+            }
+            forward(List.of(p), baseLen, length, c, false);
             c.retain();
         }
         prefixes.put(key, c);

@@ -35,10 +35,18 @@ public final class VlmScorer {
             EngineOptions o = engine.options();
             int i = 0;
             while (i < order.length) {
+                // with the prefix cache, a micro-batch is a run of neighbours that share the prefix of its first two
+                // members (e.g. system prompt + candidate ICD across beams), so that prefix is computed once
+                int group = 0;
+                if (o.prefixCache() && i + 1 < order.length) {
+                    group = shareable(requests, prepared, order[i], order[i + 1]);
+                    if (group < o.minPrefix()) group = 0;
+                }
                 int j = i, maxLen = 0;
                 while (j < order.length && j - i < o.maxBatchSize()) {
                     int len = prepared.get(order[j]).length();
                     if (j > i && (long) Math.max(maxLen, len) * (j - i + 1) > o.maxBatchTokens()) break;
+                    if (j > i && group > 0 && shareable(requests, prepared, order[i], order[j]) < group) break;
                     maxLen = Math.max(maxLen, len);
                     j++;
                 }
@@ -48,6 +56,12 @@ public final class VlmScorer {
             }
         }
         return Arrays.asList(out);
+    }
+
+    /** Common prefix of two requests that can be shared: it must end before either answer's first predicting position. */
+    private static int shareable(List<ScoreRequest> requests, List<PreparedPrompt> prepared, int a, int b) {
+        int lcp = PreparedPrompt.commonPrefix(prepared.get(a), prepared.get(b));
+        return Math.min(lcp, Math.min(requests.get(a).answerStart(), requests.get(b).answerStart()) - 1);
     }
 
     /** Lexicographic by content with the prefix cache (prompts sharing prefixes become neighbours), else by length. */

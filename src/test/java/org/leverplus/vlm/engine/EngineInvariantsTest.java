@@ -62,6 +62,25 @@ class EngineInvariantsTest {
             out.add(new ScoreRequest(new Prompt(ids.stream().mapToInt(Integer::intValue).toArray(), ims), start, start + answer.length));
         }
         for (int i = 0; i < fx.prompts(); i++) out.add(fx.scoreRequest(i));
+        // second beam step: each candidate (A, C) behind the system prompt, with a different chosen demo per beam
+        int[][] q = {{31, 32, 33}, {41, 42}};
+        for (String c : new String[]{"A", "C"})
+            for (int beam = 0; beam < 2; beam++) {
+                List<Integer> ids = new ArrayList<>();
+                for (int t : system) ids.add(t);
+                List<ImageInput> ims = new ArrayList<>();
+                for (String im : new String[]{c, beam == 0 ? "B" : "C", "B"}) {
+                    ImageInput in = fx.image(im);
+                    ims.add(in);
+                    ids.add(2003);
+                    for (int k = 0; k < in.tokens(2); k++) ids.add(2006);
+                    ids.add(2004);
+                    for (int t : q[beam]) ids.add(t);
+                }
+                int start = ids.size();
+                for (int a : answer) ids.add(a);
+                out.add(new ScoreRequest(new Prompt(ids.stream().mapToInt(Integer::intValue).toArray(), ims), start, start + answer.length));
+            }
         return out;
     }
 
@@ -108,14 +127,26 @@ class EngineInvariantsTest {
         try (VlmEngine e = new VlmEngine(model, EngineOptions.defaults())) {
             new VlmScorer(e).score(requests.subList(0, 5));
             assertEquals(3, e.visionCalls(), "each distinct image through the vision tower once");
-            assertEquals(1, e.prefixMisses(), "the shared system prefix computed once");
+            long misses = e.prefixMisses();
+            // candidates A, B, C, B, A: sorted A A | C B B -> system prompt + image A, then the system prompt
+            assertEquals(2, misses, "one prefix per micro-batch group");
             new VlmScorer(e).score(requests.subList(0, 5));
             assertEquals(3, e.visionCalls());
-            assertEquals(1, e.prefixHits(), "the second call reuses the remembered prefix");
+            assertEquals(misses, e.prefixMisses(), "the second call computes no prefix");
+            assertEquals(misses, e.prefixHits(), "the second call reuses the remembered prefixes");
         }
         try (VlmEngine e = new VlmEngine(model, EngineOptions.uncached())) {
             new VlmScorer(e).score(requests.subList(0, 5));
             assertEquals(15, e.visionCalls(), "without the cache every prompt encodes its 3 images");
+        }
+    }
+
+    @Test void beamsShareTheCandidatePrefix() {
+        List<ScoreRequest> beams = requests.subList(requests.size() - 4, requests.size());
+        try (VlmEngine e = new VlmEngine(model, EngineOptions.defaults())) {
+            assertSame("beam prefixes", score(model, EngineOptions.uncached(), beams), new VlmScorer(e).score(beams), 1e-5);
+            // one micro-batch per candidate, each sharing system prompt + candidate image + the demo's vision-start
+            assertEquals(2, e.prefixMisses());
         }
     }
 
