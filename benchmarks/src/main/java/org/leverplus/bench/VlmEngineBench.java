@@ -34,6 +34,7 @@ public final class VlmEngineBench {
     static final int IM_START = 2001, IM_END = 2002, VS = 2003, VE = 2004, PAD = 2006, NL = 198;
     static int imageSide = 336, candidates = 64, originalCandidates = 8;
     static final Random RND = new Random(42);
+    static boolean profile;
 
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < args.length; i++) {
@@ -41,6 +42,7 @@ public final class VlmEngineBench {
                 case "--candidates" -> candidates = Integer.parseInt(args[++i]);
                 case "--original-candidates" -> originalCandidates = Integer.parseInt(args[++i]);
                 case "--image" -> imageSide = Integer.parseInt(args[++i]);
+                case "--profile" -> profile = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -62,17 +64,45 @@ public final class VlmEngineBench {
         System.out.println("| scenario | mode | prompts | seconds | prompts/s | GFLOP/prompt |");
         System.out.println("|---|---|---|---|---|---|");
         try (Qwen25VlModel model = Qwen25VlModel.load(Snapshot.open(dir), ModelOptions.defaults())) {
+            if (profile) {
+                List<ScoreRequest> reqs = new ArrayList<>();
+                for (Icd c : pool.subList(0, 16)) reqs.add(prompt(sys, user, with(c, List.of(chosen[0])), query));
+                ScoreRequest base = prompt(sys, user, List.of(chosen[0]), query);
+                for (int rep = 0; rep < 2; rep++) {
+                    run(model, "left-1 x16", "original", EngineOptions.uncached().withFullVocabLogits(true).withBatch(1L << 30, 4), reqs, base, false);
+                    run(model, "left-1 x16", "uncached kernel rows4", EngineOptions.uncached().withBatch(1L << 30, 4), reqs, base, false);
+                    run(model, "left-1 x16", "warm rows4", EngineOptions.defaults().withBatch(1L << 30, 4), reqs, base, true);
+                    run(model, "left-1 x16", "warm rows16", EngineOptions.defaults().withBatch(1L << 30, 16), reqs, base, true);
+                    run(model, "left-1 x16", "warm rows16 no prefix", EngineOptions.defaults().withPrefixCache(false).withBatch(1L << 30, 16), reqs, base, true);
+                }
+                return;
+            }
+            EngineOptions orig = EngineOptions.uncached().withFullVocabLogits(true).withBatch(1L << 30, 4);
+            EngineOptions eng = EngineOptions.defaults().withBatch(16384, 16);
+            // shot 1 of the beam search (S empty): also what warms the image cache before the later shots
+            List<ScoreRequest> shot1 = new ArrayList<>();
+            for (Icd c : pool) shot1.add(prompt(sys, user, List.of(c), query));
+            ScoreRequest base1 = prompt(sys, user, List.of(), query);
+            // later shots: 5 beams, each with its own chosen ICDs (1 or 2), every candidate not in the beam
+            Icd[] beamIcd = new Icd[5 + 5];
+            for (int b = 0; b < beamIcd.length; b++) beamIcd[b] = new Icd(image("chosen" + b, grid), words(12), words(2));
             for (int k = 1; k <= 2; k++) {
                 for (String order : new String[]{"left", "right"}) {
-                    List<Icd> s = List.of(chosen).subList(0, k);
-                    List<ScoreRequest> reqs = new ArrayList<>();
-                    for (Icd c : pool) reqs.add(prompt(sys, user, order.equals("left") ? with(c, s) : with(s, c), query));
-                    ScoreRequest base = prompt(sys, user, s, query);
-                    String name = "InfoScore " + order + ", " + k + " chosen";
-                    EngineOptions orig = EngineOptions.uncached().withFullVocabLogits(true).withBatch(1L << 30, 4);
-                    run(model, name, "original (no caches, full logits, batch 4)", orig, reqs.subList(0, originalCandidates), base, false);
-                    run(model, name, "engine, cold image cache", EngineOptions.defaults().withBatch(16384, 16), reqs, base, false);
-                    run(model, name, "engine, warm image cache", EngineOptions.defaults().withBatch(16384, 16), reqs, base, true);
+                    for (int beams : new int[]{1, 5}) {
+                        List<ScoreRequest> reqs = new ArrayList<>();
+                        List<ScoreRequest> bases = new ArrayList<>();
+                        for (int b = 0; b < beams; b++) {
+                            List<Icd> s = k == 1 ? List.of(beamIcd[b]) : List.of(beamIcd[b], beamIcd[5 + b]);
+                            for (Icd c : pool) reqs.add(prompt(sys, user, order.equals("left") ? with(c, s) : with(s, c), query));
+                            bases.add(prompt(sys, user, s, query));
+                        }
+                        // candidate-major order, as the beams' candidates are listed in one call
+                        List<ScoreRequest> all = new ArrayList<>(reqs);
+                        all.addAll(bases);
+                        String name = "InfoScore " + order + ", " + k + " chosen, " + beams + (beams == 1 ? " beam" : " beams");
+                        timed(model, name, "original (no caches, full logits, batch 4)", orig, all.subList(0, originalCandidates), null);
+                        timed(model, name, "engine (image cache warm from shot 1)", eng, all, shot1);
+                    }
                 }
             }
             // vqa_gt_prob of RL candidate pairs: prompt [e1, e2, query] teacher-forced with each distinct human answer
@@ -87,6 +117,24 @@ public final class VlmEngineBench {
             runGt(model, name, "original (no caches, full logits, batch 4)", EngineOptions.uncached().withFullVocabLogits(true).withBatch(1L << 30, 4), pairs.subList(0, 2));
             runGt(model, name, "engine, cold image cache", EngineOptions.defaults().withBatch(16384, 16), pairs);
         }
+    }
+
+    /** Scores {@code reqs} (best of REPS); {@code warmup} runs first on the same engine, untimed (null: cold). */
+    static void timed(Qwen25VlModel model, String scenario, String mode, EngineOptions o, List<ScoreRequest> reqs, List<ScoreRequest> warmup) {
+        double best = Double.MAX_VALUE;
+        long flops = 0;
+        for (int rep = 0; rep < REPS; rep++) {
+            try (VlmEngine e = new VlmEngine(model, o)) {
+                VlmScorer scorer = new VlmScorer(e);
+                if (warmup != null) scorer.score(warmup);
+                FlopCounter.reset();
+                long t0 = System.nanoTime();
+                scorer.score(reqs);
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                flops = FlopCounter.get();
+            }
+        }
+        System.out.printf("| %s | %s | %d | %.2f | %.2f | %.2f |%n", scenario, mode, reqs.size(), best, reqs.size() / best, flops / 1e9 / reqs.size());
     }
 
     static void runGt(Qwen25VlModel model, String scenario, String mode, EngineOptions o, List<List<ScoreRequest>> pairs) {
