@@ -15,6 +15,7 @@ import java.io.PrintWriter;
         subcommands = {
                 DoctorCommand.class,
                 KernelsCommand.class,
+                VlmCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {

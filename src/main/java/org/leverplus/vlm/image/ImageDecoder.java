@@ -74,6 +74,31 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * Width and height from the file header, without decoding the pixels (what {@code smart_resize} needs to size
+     * the prompt). Errors as in {@link #decode}.
+     */
+    public static int[] readSize(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "image file not found");
+        if (Files.size(file) == 0) throw new IOException(file + ": empty file, not an image");
+        try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
+            if (iis == null) throw new IOException(file + ": cannot open for reading");
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) throw new IOException(file + ": not a readable image (expected JPEG or PNG)");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
+                return new int[]{w, h};
+            } catch (IIOException | RuntimeException e) {
+                throw new IOException(file + ": cannot read " + reader.getFormatName() + " header: " + e.getMessage(), e);
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
     private static RgbImage read(ImageReader reader, Path file) throws IOException {
         int w = reader.getWidth(0), h = reader.getHeight(0);
         if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
