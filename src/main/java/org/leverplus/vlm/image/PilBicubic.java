@@ -61,13 +61,16 @@ public final class PilBicubic {
 
         byte[] out = new byte[srcW * outHeight * 3];
         int stride = srcW * 3;
+        int[] acc = new int[stride];
         for (int y = 0; y < outHeight; y++) {
             int ymin = cv.min[y] - rowFirst, n = cv.len[y], k0 = y * cv.ksize, outRow = y * stride;
-            for (int x = 0; x < stride; x++) {
-                int s = 1 << (PRECISION_BITS - 1);
-                for (int i = 0; i < n; i++) s += (src[(ymin + i) * stride + x] & 0xff) * cv.kk[k0 + i];
-                out[outRow + x] = clip8(s);
+            // Row-wise accumulation (same integer sums as PIL's per-pixel loop; addition order does not matter for ints).
+            java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+            for (int i = 0; i < n; i++) {
+                int k = cv.kk[k0 + i], base = (ymin + i) * stride;
+                for (int x = 0; x < stride; x++) acc[x] += (src[base + x] & 0xff) * k;
             }
+            for (int x = 0; x < stride; x++) out[outRow + x] = clip8(acc[x]);
         }
         return new RgbImage(srcW, outHeight, out);
     }
