@@ -88,7 +88,7 @@ def main(tok, out):
     result = {"produced_by": "tools/vlm/prompt-golden.py",
               "reference": "transformers Qwen2-VL chat template rendered by jinja2 " + jinja2.__version__
                            + " (trim_blocks, lstrip_blocks); ids by HF tokenizers (Rust) via tools/vlm/tokenizer-golden.js",
-              "system_prompt": SYSTEM, "query_text_ids": ids["Question:" + QUERY["question"] + " Short answer:"],
+              "chat_template": TEMPLATE, "system_prompt": SYSTEM, "query_text_ids": ids["Question:" + QUERY["question"] + " Short answer:"],
               "cases": cases}
     with open(out, "w") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)

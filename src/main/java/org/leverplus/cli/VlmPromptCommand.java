@@ -55,6 +55,11 @@ final class VlmPromptCommand implements Callable<Integer> {
         };
         List<VqaItem> demos = icds == null ? List.of() : VqaItemsJson.readIcds(icds, grids);
         VqaItem q = VqaItemsJson.readQuery(query, grids);
+        snap.chatTemplate().filter(t -> !IcdPromptBuilder.rendersTemplate(t)).ifPresent(t -> {
+            spec.commandLine().getErr().println("lever: warning: the snapshot's chat template differs from the Qwen2-VL template "
+                    + "Lever renders; the prompt below follows the Qwen2-VL template");
+            spec.commandLine().getErr().flush();
+        });
         try (QwenTokenizer tok = QwenTokenizer.load(snap.tokenizerJson())) {
             IcdPromptBuilder b = new IcdPromptBuilder(tok, IcdPromptBuilder.LEVER_PLUS_SYSTEM_PROMPT, 2, answerTokenization);
             PromptTokens p = answer == null ? b.generation(demos, q) : b.teacherForced(demos, q, answer);

@@ -142,4 +142,18 @@ class VlmCommandTest {
         assertTrue(r.err().contains("missing.png"), r.err());
         assertFalse(Files.exists(out), "a failed run leaves no output");
     }
+
+    @Test void promptWarnsWhenTheSnapshotTemplateDiffers() throws Exception {
+        Path snap = snapshot(true, false);
+        Files.writeString(tmp.resolve("q.json"), "{\"grid\": [1, 2, 2], \"question\": \"Why?\"}");
+        Files.writeString(snap.resolve("chat_template.json"), new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(java.util.Map.of("chat_template", org.leverplus.vlm.text.IcdPromptBuilder.QWEN2_VL_CHAT_TEMPLATE)));
+        LeverCliTest.Run r = LeverCliTest.run("vlm", "prompt", "--snapshot", snap.toString(), "--query", tmp.resolve("q.json").toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("warning"), r.err());
+        Files.writeString(snap.resolve("chat_template.json"), "{\"chat_template\": \"{{ messages }}\"}");
+        r = LeverCliTest.run("vlm", "prompt", "--snapshot", snap.toString(), "--query", tmp.resolve("q.json").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: the snapshot's chat template differs"), r.err());
+    }
 }

@@ -43,6 +43,17 @@ public final class IcdPromptBuilder {
             + "only one or two keywords, your reply must also use only one or two keywords; if the examples contain no more "
             + "than three tokens, your reply must not exceed three tokens either.";
 
+    /**
+     * The Qwen2-VL / Qwen2.5-VL chat template this builder renders in Java (transformers'
+     * {@code test_processor_qwen2_vl.py} copy). A snapshot whose template differs may render prompts differently.
+     */
+    public static final String QWEN2_VL_CHAT_TEMPLATE = "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}<|vision_start|><|image_pad|><|vision_end|>{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+    /** Whether a snapshot's chat template is the one this builder reproduces (ignoring surrounding whitespace). */
+    public static boolean rendersTemplate(String chatTemplate) {
+        return chatTemplate != null && chatTemplate.strip().equals(QWEN2_VL_CHAT_TEMPLATE);
+    }
+
     /** How the scored answer is tokenised; see the class comment. */
     public enum AnswerTokenization { SEPARATE, JOINED }
 

@@ -56,4 +56,27 @@ public final class MRopeIndex {
             throw new IllegalArgumentException(grids.size() + " image grid(s) given but the sequence holds image tokens for " + image);
         return new PositionIds(pos, next - ids.length);
     }
+
+    /**
+     * Positions for one row of a padded batch, as {@code get_rope_index} treats {@code attention_mask}: positions are
+     * computed over the tokens with {@code mask[i] == true} only, and padded slots get position 1 on all axes.
+     * {@code ropeDelta} is {@code max + 1 - rowLength} with the padded row length, as in transformers.
+     */
+    public static PositionIds computeMasked(int[] ids, boolean[] mask, List<ImageGrid> grids, int imageTokenId, int mergeSize) {
+        if (mask.length != ids.length) throw new IllegalArgumentException("mask has " + mask.length + " entries but there are " + ids.length + " tokens");
+        int n = 0;
+        for (boolean m : mask) if (m) n++;
+        int[] kept = new int[n];
+        for (int i = 0, j = 0; i < ids.length; i++) if (mask[i]) kept[j++] = ids[i];
+        PositionIds inner = compute(kept, grids, imageTokenId, mergeSize);
+        long[][] pos = new long[3][ids.length];
+        long max = n == 0 ? 0 : Long.MIN_VALUE;
+        for (int a = 0; a < 3; a++) {
+            for (int i = 0, j = 0; i < ids.length; i++) {
+                pos[a][i] = mask[i] ? inner.positions()[a][j++] : 1;
+                if (mask[i]) max = Math.max(max, pos[a][i]);
+            }
+        }
+        return new PositionIds(pos, (n == 0 ? 0 : max + 1) - ids.length);
+    }
 }

@@ -118,4 +118,11 @@ class IcdPromptBuilderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.generation(List.of(), VqaItem.query(new ImageGrid(1, 3, 2), "odd grid")));
         assertTrue(e.getMessage().contains("merge size"), e.getMessage());
     }
+
+    @Test void knownTemplateConstantIsTheOneTheGoldenWasRenderedWith() throws IOException {
+        assertEquals(golden().get("chat_template").asText(), IcdPromptBuilder.QWEN2_VL_CHAT_TEMPLATE);
+        assertTrue(IcdPromptBuilder.rendersTemplate(" " + IcdPromptBuilder.QWEN2_VL_CHAT_TEMPLATE + "\n"));
+        assertFalse(IcdPromptBuilder.rendersTemplate("{{ messages }}"));
+        assertTrue(IcdPromptBuilder.QWEN2_VL_CHAT_TEMPLATE.contains("<|vision_start|><|image_pad|><|vision_end|>"));
+    }
 }

@@ -68,4 +68,14 @@ class MRopeIndexTest {
         e = assertThrows(IllegalArgumentException.class, () -> MRopeIndex.compute(new int[]{1, 2}, List.of(new ImageGrid(1, 2, 2)), IMG, 2));
         assertTrue(e.getMessage().contains("1 image grid(s) given"), e.getMessage());
     }
+
+    @Test void leftPaddedRowFillsPadsWithOne() {
+        int[] ids = {151643, 151643, 1, 2, VS, IMG, IMG, IMG, IMG, VE, 3};
+        boolean[] mask = {false, false, true, true, true, true, true, true, true, true, true};
+        PositionIds p = MRopeIndex.computeMasked(ids, mask, List.of(new ImageGrid(1, 4, 4)), IMG, 2);
+        assertAxis(new long[]{1, 1, 0, 1, 2, 3, 3, 3, 3, 5, 6}, p.positions()[0]);
+        assertAxis(new long[]{1, 1, 0, 1, 2, 3, 3, 4, 4, 5, 6}, p.positions()[1]);
+        assertAxis(new long[]{1, 1, 0, 1, 2, 3, 4, 3, 4, 5, 6}, p.positions()[2]);
+        assertEquals(7 - 11, p.ropeDelta());   // transformers: max + 1 - padded row length
+    }
 }
