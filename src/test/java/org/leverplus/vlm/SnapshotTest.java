@@ -148,4 +148,60 @@ class SnapshotTest {
         IOException e = assertThrows(IOException.class, () -> Snapshot.open(dir).weightIndex());
         assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("data_offsets"), e.getMessage());
     }
+
+    @Test void viewsOutliveCloseAndAllFloatDtypesLoad() throws IOException {
+        Path dir = TinySnapshots.write(tmp.resolve("f"), TinySnapshots.flatConfig(), WeightLayout.LEGACY, 1, 5);
+        // Replace the single shard by one holding F32, F16 and BF16 tensors (same names and shapes).
+        Qwen25VlConfig cfg = Qwen25VlConfig.read(dir.resolve("config.json"));
+        java.util.Map<String, long[]> all = ExpectedWeights.of(cfg);
+        java.util.Map<String, long[]> f32 = new java.util.LinkedHashMap<>(), f16 = new java.util.LinkedHashMap<>(), bf16 = new java.util.LinkedHashMap<>();
+        int i = 0;
+        for (var e : all.entrySet()) {
+            int m = i++ % 3;
+            (m == 0 ? f32 : m == 1 ? f16 : bf16).put(e.getKey(), e.getValue());
+        }
+        Files.delete(dir.resolve("model.safetensors"));
+        TinySnapshots.writeSafetensors(dir.resolve("model-a.safetensors"), f32, "F32", new java.util.Random(1));
+        TinySnapshots.writeSafetensors(dir.resolve("model-b.safetensors"), f16, "F16", new java.util.Random(2));
+        TinySnapshots.writeSafetensors(dir.resolve("model-c.safetensors"), bf16, "BF16", new java.util.Random(3));
+        Snapshot s = Snapshot.open(dir);
+        assertEquals(3, s.weightIndex().shards().size());
+        String f32Name = f32.keySet().iterator().next(), f16Name = f16.keySet().iterator().next();
+        assertEquals(WeightDtype.F32, s.weightIndex().entry(f32Name).dtype());
+        assertEquals(WeightDtype.F16, s.weightIndex().entry(f16Name).dtype());
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor a, b;
+            try (SnapshotWeights w = s.openWeights()) {
+                a = w.get(f32Name);
+                b = w.get(f16Name);
+            }
+            // Views keep their mapping alive after close.
+            assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Float, a.scalar_type().intern());
+            assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Half, b.scalar_type().intern());
+            java.util.Random r = new java.util.Random(1);
+            float first = TinySnapshots.value(r);
+            assertEquals(first, a.contiguous().view(-1).get(0).item_float(), 0f);
+            assertTrue(Float.isFinite(b.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).sum().item_float()));
+        }
+    }
+
+    @Test void preprocessorConfigReadsBothPixelLimitSpellings() throws IOException {
+        Files.writeString(tmp.resolve("a.json"), "{\"min_pixels\": 3136, \"max_pixels\": 12845056, \"resample\": 3}");
+        Files.writeString(tmp.resolve("b.json"), "{\"size\": {\"shortest_edge\": 3136, \"longest_edge\": 1003520}}");
+        assertEquals(PreprocessorConfig.defaults(), PreprocessorConfig.read(tmp.resolve("a.json")));
+        PreprocessorConfig b = PreprocessorConfig.read(tmp.resolve("b.json"));
+        assertEquals(1003520, b.maxPixels());
+        assertEquals(28, b.factor());
+        Files.writeString(tmp.resolve("c.json"), "{\"resample\": 2}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreprocessorConfig.read(tmp.resolve("c.json")));
+        assertTrue(e.getMessage().contains("c.json") && e.getMessage().contains("BICUBIC"), e.getMessage());
+    }
+
+    @Test void generationConfigReadsEosLists() throws IOException {
+        Files.writeString(tmp.resolve("g.json"), "{\"eos_token_id\": [151645, 151643], \"pad_token_id\": 151643, \"do_sample\": true, \"repetition_penalty\": 1.05, \"top_k\": 1}");
+        GenerationConfig g = GenerationConfig.read(tmp.resolve("g.json"));
+        assertEquals(List.of(151645, 151643), g.eosTokenIds());
+        assertEquals(1.05, g.repetitionPenalty());
+        assertTrue(g.doSample());
+    }
 }

@@ -86,7 +86,7 @@ public final class TinySnapshots {
         Files.writeString(p, M.writerWithDefaultPrettyPrinter().writeValueAsString(node));
     }
 
-    /** Writes bf16 tensors with seeded N(0,1)-ish values under the layout's stored names. */
+    /** Writes bf16 tensors with seeded values ({@link #value}) under the layout's stored names. */
     public static void writeWeights(Path dir, Map<String, long[]> shapes, WeightLayout layout, int shards, long seed) throws IOException {
         Random rnd = new Random(seed);
         String[] names = shapes.keySet().toArray(new String[0]);
@@ -134,12 +134,29 @@ public final class TinySnapshots {
                 for (long d : shape) n *= d;
                 ByteBuffer b = ByteBuffer.allocate((int) (n * width)).order(ByteOrder.LITTLE_ENDIAN);
                 for (long i = 0; i < n; i++) {
-                    float x = (float) rnd.nextGaussian();
+                    float x = value(rnd);
                     if (width == 4) b.putFloat(x);
+                    else if (dtype.equals("F16")) b.putShort(toHalf(x));
                     else b.putShort((short) (Float.floatToIntBits(x) >>> 16));
                 }
                 out.write(b.array());
             }
         }
+    }
+
+    /** A cheap seeded weight value, uniform in [-2, 2) with 2^-14 steps (exact in bf16, f16 and f32). */
+    public static float value(Random rnd) {
+        return ((rnd.nextInt() >> 16)) / 16384f;
+    }
+
+    /** IEEE half of a float with |x| in [2^-14, 65504] or zero (enough for N(0,1) test weights; truncates). */
+    static short toHalf(float x) {
+        int bits = Float.floatToIntBits(x);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = ((bits >>> 23) & 0xff) - 127 + 15;
+        int mant = (bits >>> 13) & 0x3ff;
+        if (exp <= 0) return (short) sign;
+        if (exp >= 31) return (short) (sign | 0x7bff);
+        return (short) (sign | (exp << 10) | mant);
     }
 }

@@ -26,16 +26,7 @@ import java.util.Map;
  * {@code tensor}. The answer span is needed by {@code score} and ignored by {@code generate}. Files stay open
  * (zero-copy) until {@link #close}.
  */
-public final class TokenRequests implements AutoCloseable {
-    /** One parsed line. */
-    public record Entry(String id, Prompt prompt, int answerStart, int answerEnd) {
-        public ScoreRequest scoreRequest(Path file, int line) {
-            if (answerStart < 0 || answerEnd < 0)
-                throw new IllegalArgumentException(file + " line " + line + " (id " + id + "): score needs answer_start and answer_end");
-            return new ScoreRequest(prompt, answerStart, answerEnd);
-        }
-    }
-
+public final class TokenRequests implements RequestSource {
     private final Path file;
     private final List<Entry> entries = new ArrayList<>();
     private final Map<Path, SafetensorsFile> pixelFiles = new HashMap<>();
@@ -76,7 +67,7 @@ public final class TokenRequests implements AutoCloseable {
             }
         }
         int as = n.has("answer_start") ? n.get("answer_start").asInt() : -1, ae = n.has("answer_end") ? n.get("answer_end").asInt() : -1;
-        return new Entry(id, new Prompt(tokens, images), as, ae);
+        return new Entry(id, new Prompt(tokens, images), as, ae, file + " line " + line);
     }
 
     private static JsonNode require(JsonNode n, String field) {
@@ -88,6 +79,10 @@ public final class TokenRequests implements AutoCloseable {
     public Path file() { return file; }
 
     public List<Entry> entries() { return entries; }
+
+    @Override public int size() { return entries.size(); }
+
+    @Override public List<Entry> load(int from, int to) { return entries.subList(from, to); }
 
     @Override public void close() {
         for (SafetensorsFile f : pixelFiles.values()) f.close();

@@ -10,6 +10,9 @@ import org.leverplus.vlm.model.KvCache;
 import org.leverplus.vlm.model.ModelDims;
 import org.leverplus.vlm.model.Qwen25VlModel;
 import org.leverplus.vlm.model.Tensors;
+import org.leverplus.vlm.image.ImageGrid;
+import org.leverplus.vlm.text.MRopeIndex;
+import org.leverplus.vlm.text.PositionIds;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,9 +53,9 @@ public final class VlmEngine implements AutoCloseable {
         ModelDims d = model.dims();
         int[] ids = p.ids();
         int merge = d.vision().mergeSize();
-        List<int[]> grids = new ArrayList<>();
-        for (ImageInput im : p.images()) grids.add(im.grid());
-        MropePositions pos = MropePositions.of(ids, grids, d.imageTokenId(), merge);
+        List<ImageGrid> grids = new ArrayList<>();
+        for (ImageInput im : p.images()) grids.add(new ImageGrid(im.grid()[0], im.grid()[1], im.grid()[2]));
+        PositionIds pos = MRopeIndex.compute(ids, grids, d.imageTokenId(), merge);
         long[] idsL = new long[ids.length];
         for (int i = 0; i < ids.length; i++) idsL[i] = ids[i];
         Tensor embeds = model.text().embed(Tensors.longs(idsL, device, ids.length));
@@ -156,12 +159,12 @@ public final class VlmEngine implements AutoCloseable {
             int off = padLeft ? lmax - len : 0;
             column[r] = off;
             embeds.select(0, r).narrow(0, off, len).copy_(p.embeds().narrow(0, from, len));
-            MropePositions mp = p.positions();
+            long[][] mp = p.positions().positions();
             for (int j = 0; j < len; j++) {
                 int c = r * lmax + off + j;
-                pos[c] = mp.t()[from + j];
-                pos[b * lmax + c] = mp.h()[from + j];
-                pos[2 * b * lmax + c] = mp.w()[from + j];
+                pos[c] = mp[0][from + j];
+                pos[b * lmax + c] = mp[1][from + j];
+                pos[2 * b * lmax + c] = mp[2][from + j];
                 valid[c] = 1;
             }
         }

@@ -37,7 +37,7 @@ public final class VlmGenerator {
             List<PreparedPrompt> rows = new ArrayList<>();
             for (Prompt p : prompts) rows.add(engine.prepare(p));
             long[] next = new long[b];
-            for (int i = 0; i < b; i++) next[i] = rows.get(i).positions().next();
+            for (int i = 0; i < b; i++) next[i] = rows.get(i).nextPosition();
             KvCache cache = new KvCache(engine.dims().layers());
             VlmEngine.Batch batch = engine.forward(rows, 0, cache, true);
             Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1);
@@ -88,7 +88,7 @@ public final class VlmGenerator {
             Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1); // [b, hidden]
             // running beams: row r = prompt r / nb, beam r % nb
             long[] nextPos = new long[b * nb];
-            for (int r = 0; r < b * nb; r++) nextPos[r] = rows.get(r / nb).positions().next();
+            for (int r = 0; r < b * nb; r++) nextPos[r] = rows.get(r / nb).nextPosition();
             double[] beamScore = new double[b * nb];
             int[][] beamTokens = new int[b * nb][0];
             boolean[] done = new boolean[b];

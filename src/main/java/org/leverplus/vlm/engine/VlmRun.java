@@ -49,17 +49,18 @@ public final class VlmRun {
         checkOut(out, s.overwrite());
         TorchRuntime.init();
         ObjectMapper json = new ObjectMapper();
-        try (TokenRequests reqs = new TokenRequests(requests);
-             Qwen25VlModel model = Qwen25VlModel.load(Snapshot.open(snapshotDir), s.model());
+        Snapshot snap = Snapshot.open(snapshotDir);
+        try (RequestSource reqs = open(requests, snap, true);
+             Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
              VlmEngine engine = new VlmEngine(model, s.engine())) {
             VlmScorer scorer = new VlmScorer(engine);
-            List<TokenRequests.Entry> all = reqs.entries();
+            int total = reqs.size();
             long t0 = System.nanoTime();
             return writeAtomically(out, w -> {
-                for (int i = 0; i < all.size(); i += s.chunk()) {
-                    List<TokenRequests.Entry> part = all.subList(i, Math.min(all.size(), i + s.chunk()));
+                for (int i = 0; i < total; i += s.chunk()) {
+                    List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
                     List<ScoreRequest> sr = new ArrayList<>();
-                    for (int k = 0; k < part.size(); k++) sr.add(part.get(k).scoreRequest(requests, i + k + 1));
+                    for (RequestSource.Entry e : part) sr.add(e.scoreRequest());
                     List<AnswerScore> res = scorer.score(sr);
                     for (int k = 0; k < part.size(); k++) {
                         ObjectNode o = json.createObjectNode();
@@ -73,9 +74,9 @@ public final class VlmRun {
                         w.write(json.writeValueAsString(o));
                         w.newLine();
                     }
-                    progress(progress, "score", i + part.size(), all.size(), t0);
+                    progress(progress, "score", i + part.size(), total, t0);
                 }
-                return summary(all.size(), t0, engine);
+                return summary(total, t0, engine);
             });
         }
     }
@@ -86,18 +87,18 @@ public final class VlmRun {
         ObjectMapper json = new ObjectMapper();
         Snapshot snap = Snapshot.open(snapshotDir);
         Path tok = snapshotDir.resolve(Snapshot.TOKENIZER_FILE);
-        try (TokenRequests reqs = new TokenRequests(requests);
+        try (RequestSource reqs = open(requests, snap, false);
              Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
              VlmEngine engine = new VlmEngine(model, s.engine());
              QwenTokenizer tokenizer = Files.isRegularFile(tok) ? QwenTokenizer.load(tok) : null) {
             VlmGenerator generator = new VlmGenerator(engine);
-            List<TokenRequests.Entry> all = reqs.entries();
+            int total = reqs.size();
             long t0 = System.nanoTime();
             return writeAtomically(out, w -> {
-                for (int i = 0; i < all.size(); i += s.chunk()) {
-                    List<TokenRequests.Entry> part = all.subList(i, Math.min(all.size(), i + s.chunk()));
+                for (int i = 0; i < total; i += s.chunk()) {
+                    List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
                     List<Prompt> prompts = new ArrayList<>();
-                    for (TokenRequests.Entry e : part) prompts.add(e.prompt());
+                    for (RequestSource.Entry e : part) prompts.add(e.prompt());
                     List<Generation> res = generator.generate(prompts, gen);
                     for (int k = 0; k < part.size(); k++) {
                         ObjectNode o = json.createObjectNode();
@@ -114,11 +115,32 @@ public final class VlmRun {
                         w.write(json.writeValueAsString(o));
                         w.newLine();
                     }
-                    progress(progress, "generate", i + part.size(), all.size(), t0);
+                    progress(progress, "generate", i + part.size(), total, t0);
                 }
-                return summary(all.size(), t0, engine);
+                return summary(total, t0, engine);
             });
         }
+    }
+
+    /**
+     * Opens a request file by its first record: token-level lines ({@code input_ids}, {@link TokenRequests}) or
+     * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
+     */
+    public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
+        String first = null;
+        try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
+            for (String l; (l = r.readLine()) != null; ) if (!l.isBlank()) { first = l; break; }
+        }
+        if (first == null) throw new IllegalArgumentException(requests + ": no requests");
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(first);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(requests + " line 1: not valid JSON: " + e.getMessage());
+        }
+        if (n.has("input_ids")) return new TokenRequests(requests);
+        if (n.has("query")) return new VqaRequests(requests, snapshot, teacherForced);
+        throw new IllegalArgumentException(requests + " line 1: expected \"input_ids\" (token-level request) or \"query\" (Lever-Plus request)");
     }
 
     /** The eos ids of a snapshot: generation_config.json's, else config.json's. */

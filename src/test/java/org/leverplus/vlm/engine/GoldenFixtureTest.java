@@ -66,17 +66,15 @@ class GoldenFixtureTest {
     @Test void positionsMatchReference() {
         for (int i = 0; i < fx.prompts(); i++) {
             Prompt p = fx.scoreRequest(i).prompt();
-            List<int[]> grids = new ArrayList<>();
-            for (ImageInput im : p.images()) grids.add(im.grid());
-            MropePositions mp = MropePositions.of(p.ids(), grids, 2006, 2);
+            List<org.leverplus.vlm.image.ImageGrid> grids = new ArrayList<>();
+            for (ImageInput im : p.images()) grids.add(new org.leverplus.vlm.image.ImageGrid(im.grid()[0], im.grid()[1], im.grid()[2]));
+            org.leverplus.vlm.text.PositionIds mp = org.leverplus.vlm.text.MRopeIndex.compute(p.ids(), grids, 2006, 2);
             long[] g = Tensors.toLongs(fx.golden("prompt" + i + ".position_ids"));
             int n = p.length();
             long[] got = new long[3 * n];
-            System.arraycopy(mp.t(), 0, got, 0, n);
-            System.arraycopy(mp.h(), 0, got, n, n);
-            System.arraycopy(mp.w(), 0, got, 2 * n, n);
+            for (int a = 0; a < 3; a++) System.arraycopy(mp.positions()[a], 0, got, a * n, n);
             assertArrayEquals(g, got, "positions of prompt " + i);
-            assertEquals(fx.meta.get("prompts").get(i).get("rope_delta").asLong(), mp.next() - n, "rope delta of prompt " + i);
+            assertEquals(fx.meta.get("prompts").get(i).get("rope_delta").asLong(), mp.ropeDelta(), "rope delta of prompt " + i + " (issue 5's MRopeIndex against the reference)");
         }
     }
 

@@ -1,0 +1,51 @@
+package org.leverplus.cli;
+
+import org.leverplus.torch.Devices;
+import org.leverplus.torch.TorchRuntime;
+import org.leverplus.vlm.engine.EngineOptions;
+import org.leverplus.vlm.engine.GenerationSettings;
+import org.leverplus.vlm.engine.VlmRun;
+import org.leverplus.vlm.model.ModelDims;
+import org.leverplus.vlm.model.ModelOptions;
+import org.leverplus.vlm.model.TinySnapshotWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Options shared by {@code lever vlm score} and {@code lever vlm generate}. */
+final class VlmEngineOptions {
+    @Option(names = "--snapshot", required = true, description = "Snapshot directory (config.json + *.safetensors, either key layout).")
+    Path snapshot;
+    @Option(names = "--requests", required = true, description = "Token-level requests, JSON Lines (see docs/vlm-engine.md).")
+    Path requests;
+    @Option(names = "--out", required = true, description = "Output JSON Lines file.")
+    Path out;
+    @Option(names = "--overwrite", description = "Replace an existing output file.")
+    boolean overwrite;
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default ${DEFAULT-VALUE}).")
+    String dtype;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
+    String device;
+    @Option(names = "--no-image-cache", description = "Run the vision tower for every image occurrence.")
+    boolean noImageCache;
+    @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.")
+    boolean noPrefixCache;
+    @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).")
+    long batchTokens;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--chunk", defaultValue = "256", description = "Requests read and scheduled together (default ${DEFAULT-VALUE}).")
+    int chunk;
+
+    VlmRun.Settings settings() {
+        TorchRuntime.init();
+        String dev = Devices.name(Devices.parse(device));
+        EngineOptions e = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
+        return new VlmRun.Settings(new ModelOptions(ModelOptions.parseDtype(dtype), dev), e, chunk, overwrite);
+    }
+}
+

@@ -1,0 +1,34 @@
+package org.leverplus.cli;
+
+import org.leverplus.torch.Devices;
+import org.leverplus.torch.TorchRuntime;
+import org.leverplus.vlm.engine.EngineOptions;
+import org.leverplus.vlm.engine.GenerationSettings;
+import org.leverplus.vlm.engine.VlmRun;
+import org.leverplus.vlm.model.ModelDims;
+import org.leverplus.vlm.model.ModelOptions;
+import org.leverplus.vlm.model.TinySnapshotWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", description = "Greedy or beam-search continuation of each request (Lever-Plus: 3 beams, 5 tokens).")
+final class VlmGenerateCommand implements Callable<Integer> {
+    @Mixin VlmEngineOptions o;
+    @Option(names = "--num-beams", defaultValue = "3", description = "1 = greedy (default ${DEFAULT-VALUE}).")
+    int numBeams;
+    @Option(names = "--max-new-tokens", defaultValue = "5", description = "Default ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Override public Integer call() throws Exception {
+        GenerationSettings g = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(o.snapshot));
+        VlmRun.Summary s = VlmRun.generate(o.snapshot, o.requests, o.out, o.settings(), g, System.err);
+        System.out.println("vlm generate: " + s + " -> " + o.out);
+        return 0;
+    }
+}
+
