@@ -32,16 +32,26 @@ print(f"per LLM token: decoder {lin_tok/1e9:.2f} GFLOP, lm_head {head_tok/1e9:.2
 prompts_per_query = 65 * (1 + 5)
 images_per_query = 64 + 1
 amort = images_per_query / prompts_per_query
+icd = TOK_IMG + 2 + ICD_TEXT
 for k in (1, 2):
     n = k + 1                      # chosen ICDs + the candidate
     L = prompt_len(n)
-    icd = TOK_IMG + 2 + ICD_TEXT
-    left = engine(L - SYS, L, amort)                        # only the system prompt is shared
-    right = engine(L - SYS - k * icd, L, amort)             # system prompt + chosen ICDs shared
     o = original(n)
-    print(f"InfoScore, {k} chosen: original {o/1e12:.1f} TFLOP/prompt; engine left {left/1e12:.1f} ({o/left:.1f}x), right {right/1e12:.1f} ({o/right:.1f}x)")
+    left = engine(L - SYS, L, amort)                        # one beam: only the system prompt is shared
+    left5 = engine(L - SYS - icd, L, amort) + icd * lin_tok / 5   # 5 beams: system prompt + candidate shared by the beams
+    right = engine(L - SYS - k * icd, L, amort)             # system prompt + chosen ICDs shared
+    print(f"InfoScore, {k} chosen: original {o/1e12:.1f} TFLOP/prompt; engine left 1 beam {left/1e12:.1f} ({o/left:.1f}x), "
+          f"left 5 beams {left5/1e12:.1f} ({o/left5:.1f}x), right {right/1e12:.1f} ({o/right:.1f}x)")
 L = prompt_len(2)
 answers = 6
 o = original(2)
 e = (engine(L - ANS - 2, L, 0) + answers * engine(ANS + 2, L, 0)) / answers + 3 * vit_img / 64  # ICD images reused across pairs
 print(f"vqa_gt_prob, 2 ICDs, {answers} answers: original {o/1e12:.1f} TFLOP/prompt; engine {e/1e12:.2f} ({o/e:.1f}x)")
+
+# one whole query of Lever-Plus' SFT beam search (beam_size 5, few_shot_num 2, 64 candidates, "left" order):
+# shot 1 scores 64 candidates + the baseline with S empty; shot 2 scores 63 candidates + 1 baseline for each of 5 beams.
+o_q = 65 * original(1) + 5 * 64 * original(2)
+L1, L2 = prompt_len(1), prompt_len(2)
+e_q = (65 * engine(L1 - SYS, L1, 0) + 5 * 64 * (engine(L2 - SYS - icd, L2, 0) + icd * lin_tok / 5)
+       + 66 * vit_img)                                      # every image through the vision tower once
+print(f"whole beam search of one query (left order): original {o_q/1e15:.2f} PFLOP, engine {e_q/1e15:.2f} PFLOP ({o_q/e_q:.1f}x)")

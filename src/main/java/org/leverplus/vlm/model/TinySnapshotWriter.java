@@ -21,8 +21,8 @@ import java.util.Map;
 
 /**
  * Writes a valid Qwen2.5-VL snapshot with random weights for tests, demos and benchmarks: config.json (flat for the
- * legacy key layout, nested text_config + rope_parameters for the new one), generation_config.json and one bf16
- * model.safetensors. Weights are scaled so logits are far from flat (embedding std 1, linears 1/sqrt(fan_in), residual
+ * legacy key layout, nested text_config + rope_parameters for the new one), generation_config.json,
+ * preprocessor_config.json (the 3B snapshot's values) and one bf16 model.safetensors. Weights are scaled so logits are far from flat (embedding std 1, linears 1/sqrt(fan_in), residual
  * outputs x4, norms 1 +- 0.1, biases 0.1): greedy decoding then has clear top-1 margins.
  */
 public final class TinySnapshotWriter {
@@ -87,6 +87,21 @@ public final class TinySnapshotWriter {
         g.put("pad_token_id", ids.endOfText());
         g.put("do_sample", false);
         writeJson(json, dir.resolve("generation_config.json"), g);
+        // the 3B snapshot's image preprocessing (qwen-vl-utils pixel limits, CLIP mean/std, bicubic)
+        ObjectNode pre = json.createObjectNode();
+        pre.put("image_processor_type", "Qwen2VLImageProcessor");
+        pre.put("min_pixels", 3136);
+        pre.put("max_pixels", 12845056);
+        pre.put("patch_size", d.vision().patchSize());
+        pre.put("temporal_patch_size", d.vision().temporalPatchSize());
+        pre.put("merge_size", d.vision().mergeSize());
+        pre.putArray("image_mean").add(0.48145466).add(0.4578275).add(0.40821073);
+        pre.putArray("image_std").add(0.26862954).add(0.26130258).add(0.27577711);
+        pre.put("do_rescale", true);
+        pre.put("rescale_factor", 1.0 / 255);
+        pre.put("do_normalize", true);
+        pre.put("resample", 3);
+        writeJson(json, dir.resolve("preprocessor_config.json"), pre);
         if (tokenizerJson != null) Files.copy(tokenizerJson, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
     }
 
