@@ -3,18 +3,11 @@ package org.leverplus.cli;
 import org.leverplus.torch.Devices;
 import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.engine.EngineOptions;
-import org.leverplus.vlm.engine.GenerationSettings;
 import org.leverplus.vlm.engine.VlmRun;
-import org.leverplus.vlm.model.ModelDims;
 import org.leverplus.vlm.model.ModelOptions;
-import org.leverplus.vlm.model.TinySnapshotWriter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** Options shared by {@code lever vlm score} and {@code lever vlm generate}. */
 final class VlmEngineOptions {

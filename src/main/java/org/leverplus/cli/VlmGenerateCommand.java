@@ -1,21 +1,14 @@
 package org.leverplus.cli;
 
-import org.leverplus.torch.Devices;
-import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.GenerationSettings;
 import org.leverplus.vlm.engine.VlmRun;
-import org.leverplus.vlm.model.ModelDims;
-import org.leverplus.vlm.model.ModelOptions;
-import org.leverplus.vlm.model.TinySnapshotWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+/** {@code lever vlm generate}: greedy or beam-search answers for a request file ({@link org.leverplus.vlm.engine.VlmRun#generate}). */
 @Command(name = "generate", description = "Greedy or beam-search continuation of each request (Lever-Plus: 3 beams, 5 tokens).")
 final class VlmGenerateCommand implements Callable<Integer> {
     @Mixin VlmEngineOptions o;

@@ -1,21 +1,16 @@
 package org.leverplus.cli;
 
-import org.leverplus.torch.Devices;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.engine.EngineOptions;
-import org.leverplus.vlm.engine.GenerationSettings;
-import org.leverplus.vlm.engine.VlmRun;
 import org.leverplus.vlm.model.ModelDims;
-import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.TinySnapshotWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+/** {@code lever vlm make-tiny}: a random-weight Qwen2.5-VL snapshot ({@link org.leverplus.vlm.model.TinySnapshotWriter}). */
 @Command(name = "make-tiny", description = "Write a valid Qwen2.5-VL snapshot with random weights (tests, demos, benchmarks).")
 final class VlmMakeTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory to create.")

@@ -35,7 +35,7 @@ public final class TinySnapshotWriter {
         public static final SpecialIds COMPACT = new SpecialIds(2000, 2001, 2002, 2003, 2004, 2006, 2007);
     }
 
-    private static final int ENDOFTEXT = 151643, IM_END = 151645, VISION_START = 151652, IMAGE_PAD = 151655;
+    private static final int IM_END = 151645, VISION_START = 151652, IMAGE_PAD = 151655;
 
     /** Which key layout to write. */
     public enum Layout { LEGACY, NEW }
