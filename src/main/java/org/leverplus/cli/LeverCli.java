@@ -15,6 +15,8 @@ import java.io.PrintWriter;
         subcommands = {
                 DoctorCommand.class,
                 KernelsCommand.class,
+                DataCommand.class,
+                MetricCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
