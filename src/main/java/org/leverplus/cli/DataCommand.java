@@ -133,7 +133,12 @@ final class DataCommand implements Runnable {
         @Option(names = "--overwrite") boolean overwrite;
 
         @Override public Integer call() throws Exception {
-            SyntheticRlData.Format f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
+            SyntheticRlData.Format f;
+            try {
+                f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--format: expected v1, v4, k64 or balanced but found \"" + format + "\"");
+            }
             SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed), out, overwrite);
             System.out.printf(Locale.ROOT, "wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
             return 0;

@@ -36,9 +36,9 @@ public final class SyntheticRlData {
      */
     public record Spec(Format format, int queries, int candidates, int poolSize, long seed) {
         public Spec {
-            if (queries < 0 || candidates < 1 || poolSize < 70)
-                throw new IllegalArgumentException("synthetic RL data: expected queries >= 0, candidates >= 1, pool >= 70 but found "
-                        + queries + ", " + candidates + ", " + poolSize);
+            if (queries < 0 || candidates < 1 || poolSize < 70 || queries > poolSize)
+                throw new IllegalArgumentException("synthetic RL data: expected 0 <= queries <= pool, candidates >= 1, pool >= 70 but found "
+                        + queries + " queries, " + candidates + " candidates, pool " + poolSize);
         }
     }
 
@@ -56,7 +56,7 @@ public final class SyntheticRlData {
         try (RlDataWriter w = RlDataWriter.open(out, overwrite)) {
             int step = Math.max(1, spec.poolSize() / Math.max(1, spec.queries()));
             for (int i = 0; i < spec.queries(); i++) {
-                int qidx = (int) ((long) i * step % spec.poolSize());
+                int qidx = (int) ((long) i * step); // distinct, since queries * step <= pool
                 w.query(RlQuery.parse(Integer.toString(qidx), query(spec, qidx, rnd), out.toString()));
             }
             if (spec.format() != Format.V1) w.meta(meta(spec));

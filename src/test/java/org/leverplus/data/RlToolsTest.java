@@ -195,6 +195,20 @@ class RlToolsTest {
     }
 
     @Test
+    void fastStatsScanAgreesWithTheTreeReader() throws Exception {
+        for (SyntheticRlData.Format f : SyntheticRlData.Format.values()) {
+            Path in = dir.resolve("st-" + f + ".json");
+            SyntheticRlData.write(new SyntheticRlData.Spec(f, 40, 9, 1000, 3), in, false);
+            assertEquals(RlStats.of(RlDataReader.read(in)).toJson(), RlStats.of(in).toJson(), f.toString());
+        }
+        Path bad = file("badstat.json", "\"4\": {\"pointer_candidates\": [{\"pointer\": [1, 2], \"vqa_acc_score\": \"high\"}]}");
+        RlDataFormatException e = assertThrows(RlDataFormatException.class, () -> RlStats.of(bad));
+        assertEquals("pointer_candidates[0].vqa_acc_score", e.field());
+        Path trunc = file("truncstat.json", "\"4\": {\"pointer_candidates\": [{\"pointer\": [1, 2]");
+        assertTrue(assertThrows(RlDataFormatException.class, () -> RlStats.of(trunc)).getMessage().contains("truncated"));
+    }
+
+    @Test
     void malformedInputsLeaveNoOutput() throws Exception {
         Path out = dir.resolve("never.json");
         List<String> bad = new ArrayList<>(List.of(
