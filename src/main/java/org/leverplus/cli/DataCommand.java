@@ -129,6 +129,7 @@ final class DataCommand implements Runnable {
         @Option(names = "--candidates", defaultValue = "20") int candidates;
         @Option(names = "--pool", defaultValue = "9009", description = "Train split size the ids come from (default ${DEFAULT-VALUE}).") int pool;
         @Option(names = "--seed", defaultValue = "42") long seed;
+        @Option(names = "--first-index", defaultValue = "0", description = "Global id of the first query (disjoint shards).") int firstIndex;
         @Option(names = "--out", required = true) Path out;
         @Option(names = "--overwrite") boolean overwrite;
 
@@ -139,7 +140,7 @@ final class DataCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--format: expected v1, v4, k64 or balanced but found \"" + format + "\"");
             }
-            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed), out, overwrite);
+            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex), out, overwrite);
             System.out.printf(Locale.ROOT, "wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
             return 0;
         }
