@@ -227,6 +227,11 @@ class RlToolsTest {
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
+        Path outOfRange = file("oor.json", "\"5\": {\"candidate_pool_ids\": [10, 20], \"pointer_candidates\": [{\"pointer\": [0, 2], \"pointer_global\": [10, 30]}]}");
+        RlDataFormatException oor = assertThrows(RlDataFormatException.class, () -> RlConvert.run(outOfRange, out, PointerConversion.Target.GLOBAL, false));
+        assertEquals("pointer_candidates[0].pointer[1]", oor.field());
+        assertTrue(oor.getMessage().contains("expected a position in [0, 2) but found 2"), oor.getMessage());
+        assertFalse(Files.exists(out));
         Path existing = dir.resolve("exists.json");
         Files.writeString(existing, "precious");
         Path good = file("good.json", query(1, 2, 1));
