@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code lever data}: tools for Lever-Plus RL data files. Outputs are written atomically and never overwritten silently. */
-@Command(name = "data", description = "Inspect, check, filter, merge and convert Lever-Plus RL data files.",
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect, check, filter, merge and convert Lever-Plus RL data files.",
         subcommands = {DataCommand.Stats.class, DataCommand.Filter.class, DataCommand.Merge.class,
                 DataCommand.Validate.class, DataCommand.Convert.class, DataCommand.MakeSynthetic.class,
                 EmbeddingsCommand.class})
@@ -53,7 +53,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "stats", description = "Counts, positive/fallback/error ratios, query mix, candidates per query, reward levels.")
+    @Command(name = "stats", mixinStandardHelpOptions = true, description = "Counts, positive/fallback/error ratios, query mix, candidates per query, reward levels.")
     static final class Stats extends Sub {
         @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
         @Option(names = "--json", description = "Print JSON.") boolean json;
@@ -69,7 +69,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "filter", description = "Keep queries whose positive ratio is in [min, max] (balanced-data filter); records the step in _meta.")
+    @Command(name = "filter", mixinStandardHelpOptions = true, description = "Keep queries whose positive ratio is in [min, max] (balanced-data filter); records the step in _meta.")
     static final class Filter extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--min-pos-ratio", defaultValue = "0", description = "Lowest positive ratio kept (default ${DEFAULT-VALUE}).") double min;
@@ -89,7 +89,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "merge", description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
     static final class Merge extends Sub {
         @Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files;
         @Option(names = "--out", required = true) Path out;
@@ -109,7 +109,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "validate", description = "Check schema and consistency; one line per problem; exit 1 if any.")
+    @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check schema and consistency; one line per problem; exit 1 if any.")
     static final class Validate extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--dataset-size", defaultValue = "-1", description = "Train split size: global ids must be below it.") long datasetSize;
@@ -136,7 +136,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "convert", description = "Rewrite pointers as local (positions in candidate_pool_ids) or global (dataset indices).")
+    @Command(name = "convert", mixinStandardHelpOptions = true, description = "Rewrite pointers as local (positions in candidate_pool_ids) or global (dataset indices).")
     static final class Convert extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--pointers", required = true, description = "local or global.") String pointers;
@@ -150,7 +150,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "make-synthetic", description = "Write a synthetic RL data file in one of Lever-Plus's formats (tests, examples, benchmarks).")
+    @Command(name = "make-synthetic", mixinStandardHelpOptions = true, description = "Write a synthetic RL data file in one of Lever-Plus's formats (tests, examples, benchmarks).")
     static final class MakeSynthetic extends Sub {
         @Option(names = "--format", defaultValue = "v4", description = "v1, v4, k64 or balanced (default ${DEFAULT-VALUE}).") String format;
         @Option(names = "--queries", defaultValue = "100") int queries;

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lever data import-npy}: NumPy embeddings to the project's safetensors format. */
-@Command(name = "import-npy", description = "Convert a NumPy .npy [N, d] float array into a safetensors embedding file (one F32 tensor).")
+@Command(name = "import-npy", mixinStandardHelpOptions = true, description = "Convert a NumPy .npy [N, d] float array into a safetensors embedding file (one F32 tensor).")
 final class EmbeddingsCommand extends DataCommand.Sub {
     @Parameters(paramLabel = "NPY") Path npy;
     @Option(names = "--out", required = true, description = "Output .safetensors file.") Path out;
