@@ -142,4 +142,51 @@ class ImagePreprocessingTest {
         for (ImageGrid g : seq.grids()) rows += g.patches();
         assertEquals(rows, seq.rows());
     }
+
+    /** 2- and 4-bit grayscale PNGs (PIL cannot write them): PIL 9.4 decodes level n as n*85 and n*17 (measured). */
+    @Test void lowBitGrayscalePngScalesLikePil(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        for (int bits : new int[]{2, 4}) {
+            Path f = tmp.resolve("g" + bits + ".png");
+            java.nio.file.Files.write(f, grayPng(bits, 16));
+            RgbImage img = ImageDecoder.decode(f);
+            int levels = (1 << bits) - 1;
+            for (int x = 0; x < 16; x++)
+                for (int c = 0; c < 3; c++) assertEquals((x % (levels + 1)) * (255 / levels), img.get(x, 0, c), bits + "-bit x=" + x);
+        }
+    }
+
+    /** A two-row grayscale PNG whose pixel x has level x mod 2^bits. */
+    static byte[] grayPng(int bits, int w) throws IOException {
+        int h = 2, per = 8 / bits;
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        for (int y = 0; y < h; y++) {
+            raw.write(0);
+            for (int b = 0; b < (w * bits + 7) / 8; b++) {
+                int v = 0;
+                for (int k = 0; k < per; k++) v = (v << bits) | ((b * per + k) % (1 << bits));
+                raw.write(v);
+            }
+        }
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+            d.write(raw.toByteArray());
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bits).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
+        chunk(out, "IDAT", z.toByteArray());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.write(t);
+        out.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
 }
