@@ -17,6 +17,7 @@ import java.io.PrintWriter;
                 KernelsCommand.class,
                 DataCommand.class,
                 MetricCommand.class,
+                VlmCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
