@@ -15,6 +15,8 @@ import java.io.PrintWriter;
         subcommands = {
                 DoctorCommand.class,
                 KernelsCommand.class,
+                DataCommand.class,
+                MetricCommand.class,
                 VlmCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -2,6 +2,7 @@ package org.leverplus.cli;
 
 import org.leverplus.vlm.Snapshot;
 import org.leverplus.vlm.image.ImageDecoder;
+import org.leverplus.vlm.image.ImageGrid;
 import org.leverplus.vlm.image.QwenImageProcessor;
 import org.leverplus.vlm.text.IcdPromptBuilder;
 import org.leverplus.vlm.text.PromptTokens;
@@ -68,8 +69,11 @@ final class VlmPromptCommand implements Callable<Integer> {
             out.println("--- tokens per segment");
             int image = 0;
             for (Segment s : p.segments()) {
-                String extra = s.kind() == Segment.Kind.ICD_IMAGE || s.kind() == Segment.Kind.QUERY_IMAGE
-                        ? "  grid " + p.grids().get(image).t() + "x" + p.grids().get(image++).h() + "x" + p.grids().get(image - 1).w() : "";
+                String extra = "";
+                if (s.kind() == Segment.Kind.ICD_IMAGE || s.kind() == Segment.Kind.QUERY_IMAGE) {
+                    ImageGrid g = p.grids().get(image++);
+                    extra = "  grid " + g.t() + "x" + g.h() + "x" + g.w();
+                }
                 out.printf("%-14s %6d%s%n", s.label(), s.length(), extra);
             }
             out.printf("total %d tokens, %d images%s%n", p.length(), p.grids().size(),

@@ -59,8 +59,13 @@ public final class QwenTokenizer implements AutoCloseable {
     /** Ids of the chat-template and vision tokens. */
     public SpecialTokens special() { return special; }
 
-    /** Token ids of {@code text}, with no special tokens added; literal added tokens in the text are matched. */
+    /**
+     * Token ids of {@code text}, with no special tokens added; literal added tokens in the text are matched. Text
+     * with an unpaired UTF-16 surrogate is rejected, as Python/Hugging Face reject it (it is not valid Unicode; the
+     * JNI layer would otherwise encode it as three bytes that decode to U+FFFD).
+     */
     public int[] encode(String text) {
+        checkWellFormed(text);
         long[] ids = tokenizer.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
@@ -69,6 +74,7 @@ public final class QwenTokenizer implements AutoCloseable {
 
     /** {@link #encode(String)} for many texts at once (the native side parallelises). */
     public int[][] encodeBatch(List<String> texts) {
+        for (String t : texts) checkWellFormed(t);
         var encs = tokenizer.batchEncode(texts, false, false);
         int[][] out = new int[encs.length][];
         for (int i = 0; i < encs.length; i++) {
@@ -97,6 +103,18 @@ public final class QwenTokenizer implements AutoCloseable {
             throw new IllegalArgumentException(source + ": \"" + token + "\" should be a single added token but encodes to "
                     + ids.length + " ids " + java.util.Arrays.toString(ids));
         return ids[0];
+    }
+
+    private static void checkWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("text contains an unpaired UTF-16 surrogate U+" + Integer.toHexString(c).toUpperCase()
+                        + " at index " + i + "; it is not valid Unicode and cannot be tokenized");
+            }
+        }
     }
 
     @Override public void close() { tokenizer.close(); }

@@ -142,4 +142,82 @@ class ImagePreprocessingTest {
         for (ImageGrid g : seq.grids()) rows += g.patches();
         assertEquals(rows, seq.rows());
     }
+
+    /** 2- and 4-bit grayscale PNGs (PIL cannot write them): PIL 9.4 decodes level n as n*85 and n*17 (measured). */
+    @Test void lowBitGrayscalePngScalesLikePil(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        for (int bits : new int[]{2, 4}) {
+            Path f = tmp.resolve("g" + bits + ".png");
+            java.nio.file.Files.write(f, grayPng(bits, 16));
+            RgbImage img = ImageDecoder.decode(f);
+            int levels = (1 << bits) - 1;
+            for (int x = 0; x < 16; x++)
+                for (int c = 0; c < 3; c++) assertEquals((x % (levels + 1)) * (255 / levels), img.get(x, 0, c), bits + "-bit x=" + x);
+        }
+    }
+
+    /** 16-bit RGB and RGBA PNGs (PIL cannot write them): expected values measured with PIL 9.4 (+ white paste for RGBA). */
+    @Test void sixteenBitPngsKeepTheHighByteLikePil(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        int[][] px = {{0x1234, 0xABCD, 0x00FF, 0x8000}, {0xFFFF, 0x0001, 0x7F80, 0x4000}, {0x0080, 0x80FF, 0xFF00, 0xC000}, {0x5555, 0xAAAA, 0x1111, 0x0000}};
+        int[][] rgb = {{18, 171, 0}, {255, 0, 127}, {0, 128, 255}, {85, 170, 17}};
+        int[][] rgba = {{136, 213, 127}, {255, 191, 223}, {63, 159, 255}, {255, 255, 255}};
+        for (int ctype : new int[]{2, 6}) {
+            int ch = ctype == 6 ? 4 : 3;
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            raw.write(0);
+            for (int[] p : px) for (int c = 0; c < ch; c++) { raw.write(p[c] >> 8); raw.write(p[c] & 0xff); }
+            Path f = tmp.resolve("c" + ctype + ".png");
+            java.nio.file.Files.write(f, png(4, 1, 16, ctype, raw.toByteArray()));
+            RgbImage img = ImageDecoder.decode(f);
+            int[][] want = ctype == 6 ? rgba : rgb;
+            for (int x = 0; x < 4; x++) for (int c = 0; c < 3; c++) assertEquals(want[x][c], img.get(x, 0, c), "type " + ctype + " x=" + x + " c=" + c);
+        }
+    }
+
+    static byte[] png(int w, int h, int bits, int colorType, byte[] filteredRows) throws IOException {
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+            d.write(filteredRows);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bits).put((byte) colorType).put((byte) 0).put((byte) 0).put((byte) 0).array());
+        chunk(out, "IDAT", z.toByteArray());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    /** A two-row grayscale PNG whose pixel x has level x mod 2^bits. */
+    static byte[] grayPng(int bits, int w) throws IOException {
+        int h = 2, per = 8 / bits;
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        for (int y = 0; y < h; y++) {
+            raw.write(0);
+            for (int b = 0; b < (w * bits + 7) / 8; b++) {
+                int v = 0;
+                for (int k = 0; k < per; k++) v = (v << bits) | ((b * per + k) % (1 << bits));
+                raw.write(v);
+            }
+        }
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+            d.write(raw.toByteArray());
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        chunk(out, "IHDR", java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) bits).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
+        chunk(out, "IDAT", z.toByteArray());
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    static void chunk(java.io.ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.write(t);
+        out.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
 }

@@ -91,4 +91,13 @@ class QwenTokenizerTest {
         IOException e2 = assertThrows(IOException.class, () -> QwenTokenizer.load(bad));
         assertTrue(e2.getMessage().contains("bad.json"), e2.getMessage());
     }
+
+    @Test void unpairedSurrogatesAreRejectedPairsAreFine() {
+        QwenTokenizer t = TestTokenizers.qwen25();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.encode("a\uD800b"));
+        assertTrue(e.getMessage().contains("U+D800") && e.getMessage().contains("index 1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> t.encode("\uDC00"));
+        assertThrows(IllegalArgumentException.class, () -> t.encodeBatch(List.of("ok", "x\uD83D")));
+        assertEquals("\uD83E\uDD17", t.decode(t.encode("\uD83E\uDD17"), false));   // a valid pair (emoji) round-trips
+    }
 }
