@@ -38,8 +38,9 @@ public final class VlmGenerator {
             for (Prompt p : prompts) rows.add(engine.prepare(p));
             long[] next = new long[b];
             for (int i = 0; i < b; i++) next[i] = rows.get(i).nextPosition();
-            KvCache cache = new KvCache(engine.dims().layers());
-            VlmEngine.Batch batch = engine.forward(rows, 0, cache, true);
+            KvCache[] prefilled = new KvCache[1];
+            VlmEngine.Batch batch = prefill(rows, prefilled);
+            KvCache cache = prefilled[0];
             Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1);
             for (int step = 0; step < s.maxNewTokens(); step++) {
                 Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1);
@@ -60,6 +61,21 @@ public final class VlmGenerator {
         List<Generation> res = new ArrayList<>();
         for (int i = 0; i < b; i++) res.add(new Generation(out.get(i).stream().mapToInt(Integer::intValue).toArray(), score[i]));
         return res;
+    }
+
+    /**
+     * Prefills the prompts as one left-padded batch. With the prefix cache, their common prefix (e.g. system prompt +
+     * first ICD of RL candidate pairs) is computed once and its KV cache expanded; at least one token per prompt is
+     * left for the batch so every row yields its last hidden state.
+     */
+    private VlmEngine.Batch prefill(List<PreparedPrompt> rows, KvCache[] cacheOut) {
+        EngineOptions o = engine.options();
+        int shared = Integer.MAX_VALUE;
+        for (PreparedPrompt p : rows) shared = Math.min(shared, Math.min(p.length() - 1, PreparedPrompt.commonPrefix(rows.get(0), p)));
+        int from = o.prefixCache() && shared >= o.minPrefix() ? shared : 0;
+        KvCache cache = from > 0 ? engine.prefix(rows.get(0), from).expand(rows.size()) : new KvCache(engine.dims().layers());
+        cacheOut[0] = cache;
+        return engine.forward(rows, from, cache, true);
     }
 
     /** Feeds one token per row; returns the new last hidden states [rows, hidden]. */
@@ -83,8 +99,9 @@ public final class VlmGenerator {
         try (TensorScope scope = TensorScope.open()) {
             List<PreparedPrompt> rows = new ArrayList<>();
             for (Prompt p : prompts) rows.add(engine.prepare(p));
-            KvCache cache = new KvCache(engine.dims().layers());
-            VlmEngine.Batch batch = engine.forward(rows, 0, cache, true);
+            KvCache[] prefilled = new KvCache[1];
+            VlmEngine.Batch batch = prefill(rows, prefilled);
+            KvCache cache = prefilled[0];
             Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1); // [b, hidden]
             // running beams: row r = prompt r / nb, beam r % nb
             long[] nextPos = new long[b * nb];

@@ -194,6 +194,13 @@ class EngineInvariantsTest {
             VlmGenerator g = new VlmGenerator(e);
             for (GenerationSettings s : List.of(GenerationSettings.greedy(5, eos), GenerationSettings.leverPlus(eos))) {
                 List<Generation> batched = g.generate(prompts, s);
+                try (VlmEngine plain = new VlmEngine(model, EngineOptions.uncached())) {
+                    List<Generation> noCache = new VlmGenerator(plain).generate(prompts, s);
+                    for (int i = 0; i < prompts.size(); i++) {
+                        assertArrayEquals(noCache.get(i).tokens(), batched.get(i).tokens(), "prefix-shared prefill, prompt " + i);
+                        Close.scalar("prefix-shared score", noCache.get(i).score(), batched.get(i).score(), 1e-5);
+                    }
+                }
                 for (int i = 0; i < prompts.size(); i++) {
                     Generation one = g.generate(List.of(prompts.get(i)), s).get(0);
                     assertArrayEquals(one.tokens(), batched.get(i).tokens(), s + " prompt " + i);
