@@ -48,7 +48,7 @@ public final class VlmEngine implements AutoCloseable {
 
     public ModelDims dims() { return model.dims(); }
 
-    /** Input embeddings, positions and prefix signature of a prompt; tensors belong to the caller's scope. */
+    /** Positions and prefix signature of a prompt (no tensors: embeddings are made per micro-batch by {@link #embed}). */
     PreparedPrompt prepare(Prompt p) {
         ModelDims d = model.dims();
         int[] ids = p.ids();
@@ -56,21 +56,40 @@ public final class VlmEngine implements AutoCloseable {
         List<ImageGrid> grids = new ArrayList<>();
         for (ImageInput im : p.images()) grids.add(new ImageGrid(im.grid()[0], im.grid()[1], im.grid()[2]));
         PositionIds pos = MRopeIndex.compute(ids, grids, d.imageTokenId(), merge);
-        long[] idsL = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) idsL[i] = ids[i];
-        Tensor embeds = model.text().embed(Tensors.longs(idsL, device, ids.length));
-        long[] content = idsL.clone();
+        long[] content = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) content[i] = ids[i];
         int i = 0;
         for (ImageInput im : p.images()) {
             while (ids[i] != d.imageTokenId()) i++;
             int n = im.tokens(merge);
             long sig = (1L << 40) + imageIds.computeIfAbsent(im.key(), k -> (long) imageIds.size()) * (1L << 20);
             for (int k = 0; k < n; k++) content[i + k] = sig + k;
+            i += n;
+        }
+        return new PreparedPrompt(p, pos, content);
+    }
+
+    /**
+     * Makes the input embeddings [L, hidden] of a prepared prompt (token embeddings with the image rows scattered in)
+     * in the caller's scope, unless it has them already.
+     */
+    void embed(PreparedPrompt pp) {
+        if (pp.embeds() != null) return;
+        ModelDims d = model.dims();
+        Prompt p = pp.prompt();
+        int[] ids = p.ids();
+        long[] idsL = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) idsL[i] = ids[i];
+        Tensor embeds = model.text().embed(Tensors.longs(idsL, device, ids.length));
+        int merge = d.vision().mergeSize(), i = 0;
+        for (ImageInput im : p.images()) {
+            while (ids[i] != d.imageTokenId()) i++;
+            int n = im.tokens(merge);
             // copy right away: a later put may evict this entry from the cache
             embeds.narrow(0, i, n).copy_(imageEmbedding(im));
             i += n;
         }
-        return new PreparedPrompt(p, embeds, pos, content);
+        pp.embeds(embeds);
     }
 
     /** The vision-tower output [tokens, hidden] of one image (from the cache when enabled). */
@@ -158,6 +177,7 @@ public final class VlmEngine implements AutoCloseable {
             int len = Math.min(to, p.length()) - from;
             int off = padLeft ? lmax - len : 0;
             column[r] = off;
+            embed(p);
             embeds.select(0, r).narrow(0, off, len).copy_(p.embeds().narrow(0, from, len));
             long[][] mp = p.positions().positions();
             for (int j = 0; j < len; j++) {

@@ -23,8 +23,15 @@ public final class VlmGenerator {
 
     public VlmGenerator(VlmEngine engine) { this.engine = engine; }
 
+    /** Generations in prompt order; prompts run in batches of at most maxBatchSize rows (prompts x beams). */
     public List<Generation> generate(List<Prompt> prompts, GenerationSettings s) {
-        return s.numBeams() == 1 ? greedy(prompts, s) : beam(prompts, s);
+        int per = Math.max(1, engine.options().maxBatchSize() / s.numBeams());
+        List<Generation> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i += per) {
+            List<Prompt> part = prompts.subList(i, Math.min(prompts.size(), i + per));
+            out.addAll(s.numBeams() == 1 ? greedy(part, s) : beam(part, s));
+        }
+        return out;
     }
 
     private List<Generation> greedy(List<Prompt> prompts, GenerationSettings s) {
@@ -35,7 +42,11 @@ public final class VlmGenerator {
         for (int i = 0; i < b; i++) out.add(new ArrayList<>());
         try (TensorScope scope = TensorScope.open()) {
             List<PreparedPrompt> rows = new ArrayList<>();
-            for (Prompt p : prompts) rows.add(engine.prepare(p));
+            for (Prompt p : prompts) {
+                PreparedPrompt pp = engine.prepare(p);
+                engine.embed(pp); // in this scope, before the prefix pass opens its own
+                rows.add(pp);
+            }
             long[] next = new long[b];
             for (int i = 0; i < b; i++) next[i] = rows.get(i).nextPosition();
             KvCache[] prefilled = new KvCache[1];
@@ -98,7 +109,11 @@ public final class VlmGenerator {
         for (int i = 0; i < b; i++) hyps.add(new BeamHypotheses(nb));
         try (TensorScope scope = TensorScope.open()) {
             List<PreparedPrompt> rows = new ArrayList<>();
-            for (Prompt p : prompts) rows.add(engine.prepare(p));
+            for (Prompt p : prompts) {
+                PreparedPrompt pp = engine.prepare(p);
+                engine.embed(pp); // in this scope, before the prefix pass opens its own
+                rows.add(pp);
+            }
             KvCache[] prefilled = new KvCache[1];
             VlmEngine.Batch batch = prefill(rows, prefilled);
             KvCache cache = prefilled[0];

@@ -81,6 +81,7 @@ public final class VlmScorer {
             int shared = Integer.MAX_VALUE;
             for (int k : mb) {
                 rows.add(prepared.get(k));
+                engine.embed(prepared.get(k)); // in this micro-batch's scope, before the prefix pass opens its own
                 // the hidden state before the first answer token must come out of this pass
                 shared = Math.min(shared, requests.get(k).answerStart() - 1);
             }
@@ -120,6 +121,7 @@ public final class VlmScorer {
                 out[mb.get(r)] = AnswerScore.of(Arrays.copyOfRange(lp, t, t + q.answerLength()));
                 t += q.answerLength();
             }
+            for (PreparedPrompt p : rows) p.release();
         }
     }
 

@@ -194,7 +194,7 @@ class EngineInvariantsTest {
             VlmGenerator g = new VlmGenerator(e);
             for (GenerationSettings s : List.of(GenerationSettings.greedy(5, eos), GenerationSettings.leverPlus(eos))) {
                 List<Generation> batched = g.generate(prompts, s);
-                try (VlmEngine plain = new VlmEngine(model, EngineOptions.uncached())) {
+                try (VlmEngine plain = new VlmEngine(model, EngineOptions.uncached().withBatch(16384, 3))) { // one prompt per beam batch
                     List<Generation> noCache = new VlmGenerator(plain).generate(prompts, s);
                     for (int i = 0; i < prompts.size(); i++) {
                         assertArrayEquals(noCache.get(i).tokens(), batched.get(i).tokens(), "prefix-shared prefill, prompt " + i);
