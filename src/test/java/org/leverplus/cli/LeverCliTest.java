@@ -1,0 +1,43 @@
+package org.leverplus.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LeverCliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = LeverCli.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("doctor") && r.out().contains("kernels"), r.out());
+    }
+
+    @Test
+    void usageErrorsAreOneLineAndExitTwo() {
+        Run r = run("kernels", "selfcheck", "--seed", "abc");
+        assertEquals(LeverCli.EXIT_USAGE, r.code());
+        assertTrue(r.err().startsWith("lever: "), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
+    }
+
+    @Test
+    void describeJoinsCauses() {
+        Exception e = new IllegalStateException("loading x failed", new java.io.IOException("x.json: missing field 'a'"));
+        assertEquals("loading x failed: x.json: missing field 'a'", LeverCli.describe(e));
+    }
+}
