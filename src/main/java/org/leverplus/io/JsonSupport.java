@@ -1,0 +1,55 @@
+package org.leverplus.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The one Jackson configuration for files the Python side writes: Python's {@code json} module emits {@code NaN},
+ * {@code Infinity} and {@code -Infinity} as bare literals, so they are accepted on read and written back the same way.
+ * Doubles print with Java's shortest round-trip representation, so every number reads back to the same value.
+ */
+public final class JsonSupport {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .build();
+
+    private JsonSupport() {
+    }
+
+    /** The shared mapper (thread-safe). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** The shared factory, for streaming parsers. */
+    public static JsonFactory factory() {
+        return MAPPER.getFactory();
+    }
+
+    /** A generator with the project's output style: two-space indentation, {@code "key": value}, like Python's indent=2. */
+    public static JsonGenerator prettyGenerator(OutputStream out) throws IOException {
+        JsonGenerator g = factory().createGenerator(out);
+        DefaultPrettyPrinter pp = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+                .withObjectIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"))
+                .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"));
+        g.setPrettyPrinter(pp);
+        return g;
+    }
+
+    /** A compact generator (one line), for JSONL and large files. */
+    public static JsonGenerator compactGenerator(OutputStream out) throws IOException {
+        return factory().createGenerator(out);
+    }
+}
