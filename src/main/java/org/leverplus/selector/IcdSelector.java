@@ -1,0 +1,86 @@
+package org.leverplus.selector;
+
+import org.leverplus.torch.TensorScope;
+import org.leverplus.torch.TorchRuntime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Embeddable, thread-safe in-context-demonstration selector: load a checkpoint once, then call {@link #select} from
+ * any number of threads. Each call runs the selector in eval mode under no-grad inside its own native memory scope,
+ * greedily picking {@code shots} distinct candidates from the caller's pool.
+ * <pre>{@code
+ * try (IcdSelector sel = IcdSelector.load(Path.of("run/rce_epoch5.safetensors"))) {
+ *     int[] picks = sel.select(queryEmbedding, candidateEmbeddings, 4);  // positions into candidateEmbeddings
+ * }
+ * }</pre>
+ */
+public final class IcdSelector implements AutoCloseable {
+    private final PointerSelector model;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private IcdSelector(PointerSelector model) {
+        this.model = model;
+        model.train(false);
+    }
+
+    /** Loads a selector checkpoint (strict parameter matching). */
+    public static IcdSelector load(Path checkpoint) throws IOException {
+        TorchRuntime.init();
+        return new IcdSelector(SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict()).model());
+    }
+
+    /** Wraps an existing model (ownership passes to the selector, which puts it in eval mode). */
+    public static IcdSelector of(PointerSelector model) {
+        return new IcdSelector(model);
+    }
+
+    /** The embedding size the model expects. */
+    public int embeddingDim() { return model.config().dModel(); }
+
+    /**
+     * Picks {@code shots} distinct candidates for a query.
+     *
+     * @param queryEmbedding      [d]
+     * @param candidateEmbeddings [K][d], the query's candidate pool
+     * @param shots               1..K
+     * @return positions into {@code candidateEmbeddings}, in prompt order
+     */
+    public int[] select(float[] queryEmbedding, float[][] candidateEmbeddings, int shots) {
+        int d = embeddingDim();
+        if (queryEmbedding == null || queryEmbedding.length != d)
+            throw new IllegalArgumentException("query embedding: expected " + d + " values, got " + (queryEmbedding == null ? "null" : queryEmbedding.length));
+        int k = candidateEmbeddings == null ? 0 : candidateEmbeddings.length;
+        if (k == 0) throw new IllegalArgumentException("candidate embeddings: the pool is empty");
+        float[] flat = new float[k * d];
+        for (int i = 0; i < k; i++) {
+            if (candidateEmbeddings[i] == null || candidateEmbeddings[i].length != d)
+                throw new IllegalArgumentException("candidate embedding " + i + ": expected " + d + " values, got "
+                        + (candidateEmbeddings[i] == null ? "null" : candidateEmbeddings[i].length));
+            System.arraycopy(candidateEmbeddings[i], 0, flat, i * d, d);
+        }
+        lock.readLock().lock();
+        try (TensorScope s = TensorScope.open()) {
+            if (closed) throw new IllegalStateException("IcdSelector is closed");
+            return SelectorDecoder.greedy(model, Tensors.floats(queryEmbedding, 1, d), Tensors.floats(flat, 1, k, d), shots).positions();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
