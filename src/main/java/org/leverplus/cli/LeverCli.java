@@ -15,6 +15,9 @@ import java.io.PrintWriter;
         subcommands = {
                 DoctorCommand.class,
                 KernelsCommand.class,
+                TrainCommand.class,
+                CkptCommand.class,
+                SelectorCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {

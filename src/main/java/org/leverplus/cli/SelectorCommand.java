@@ -1,0 +1,47 @@
+package org.leverplus.cli;
+
+import org.bytedeco.pytorch.Tensor;
+import org.leverplus.reward.RewardConfig;
+import org.leverplus.selector.Embeddings;
+import org.leverplus.selector.SelectorCheckpoint;
+import org.leverplus.selector.SelectorScoring;
+import org.leverplus.torch.TensorScope;
+import org.leverplus.torch.TorchRuntime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code lever selector score}: per-query log-probabilities, RCE loss and greedy selections of a checkpoint. */
+@Command(name = "selector", description = "Pointer selector tools.", subcommands = SelectorCommand.Score.class)
+final class SelectorCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    @Command(name = "score", description = "Score an RL data file with a checkpoint (eval mode): one JSON line per query.")
+    static final class Score implements Callable<Integer> {
+        @Option(names = "--checkpoint", required = true) Path checkpoint;
+        @Option(names = "--rl-data", required = true) Path rlData;
+        @Option(names = "--embeddings", required = true) Path embeddings;
+        @Option(names = "--shots", split = ",", defaultValue = "1,2,3,4") List<Integer> shots;
+        @Option(names = "--out", required = true) Path out;
+        @Option(names = "--overwrite") boolean overwrite;
+
+        @Override public Integer call() throws Exception {
+            TorchRuntime.init();
+            int[] s = shots.stream().mapToInt(Integer::intValue).toArray();
+            for (int k : s) if (k < 1) throw new IllegalArgumentException("--shots: expected positive counts, got " + k);
+            try (TensorScope scope = TensorScope.open();
+                 SelectorCheckpoint.Loaded l = SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict())) {
+                Tensor emb = Embeddings.load(embeddings);
+                double mean = SelectorScoring.score(l.model(), rlData, emb, s, RewardConfig.defaults(), out, overwrite);
+                System.out.println("wrote " + out);
+                System.out.printf("mean RCE loss (temperature 1, raw rewards): %.6f%n", mean);
+                return 0;
+            }
+        }
+    }
+}
