@@ -18,6 +18,8 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 CkptCommand.class,
                 SelectorCommand.class,
+                DataCommand.class,
+                MetricCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {

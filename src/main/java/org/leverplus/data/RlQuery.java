@@ -109,6 +109,22 @@ public record RlQuery(String key, int index, ObjectNode query, int[] candidatePo
         return -1;
     }
 
+    /** A copy without {@code candidate_pool_ids}. */
+    public RlQuery withoutPool() {
+        if (candidatePoolIds == null) return this;
+        ObjectNode copy = raw.deepCopy();
+        copy.remove("candidate_pool_ids");
+        return new RlQuery(key, index, copy.get("query") instanceof ObjectNode q ? q : null, null,
+                reparse(copy), copy);
+    }
+
+    private List<RlCandidate> reparse(ObjectNode copy) {
+        List<RlCandidate> out = new ArrayList<>();
+        JsonNode arr = copy.get("pointer_candidates");
+        for (int i = 0; i < arr.size(); i++) out.add(RlCandidate.parse(arr.get(i), null, key, i));
+        return out;
+    }
+
     /**
      * A copy with other candidates and pool (the rest of the object, key order included, kept).
      * {@code newPool == null} keeps the current {@code candidate_pool_ids} (or its absence).
