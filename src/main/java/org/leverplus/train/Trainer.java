@@ -219,6 +219,7 @@ public final class Trainer {
             if (!frozen) trainable.put(e.getKey(), e.getValue());
         }
         AdamW opt = new AdamW(trainable, pc.lr(), pc.weightDecay());
+        TensorVector trainableVec = vector(trainable);
         double beta = go.klBeta();
         long globalStep = 0;
         if (resumeMeta != null) {
@@ -303,7 +304,7 @@ public final class Trainer {
                             }
                             loss.backward();
                         }
-                        double gradNorm = torch.clip_grad_norm_(vector(trainable), cfg.gradClip());
+                        double gradNorm = torch.clip_grad_norm_(trainableVec, cfg.gradClip());
                         opt.step();
                         double lv = loss.item_double();
                         if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
