@@ -66,7 +66,9 @@ public final class IcdSelector implements AutoCloseable {
         lock.readLock().lock();
         try (TensorScope s = TensorScope.open()) {
             if (closed) throw new IllegalStateException("IcdSelector is closed");
-            return SelectorDecoder.greedy(model, Tensors.floats(queryEmbedding, 1, d), Tensors.floats(flat, 1, k, d), shots).positions();
+            try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
+                return model.greedyInference(Tensors.floats(queryEmbedding, d), Tensors.floats(flat, k, d), shots);
+            }
         } finally {
             lock.readLock().unlock();
         }

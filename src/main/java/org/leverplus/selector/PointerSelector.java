@@ -59,6 +59,18 @@ public final class PointerSelector implements AutoCloseable {
     private final EmbeddingImpl stepEmb;                // V4-5
     private final LinearImpl attnWq, attnWc, attnV;     // V4-5
     private final Map<String, Tensor> params;
+    /** Native objects this selector owns beyond any PointerScope it was created in (released by close()). */
+    private final java.util.List<org.bytedeco.javacpp.Pointer> owned = new java.util.ArrayList<>();
+    private final Scalar invTemperature, negInf;
+    // eval-mode fast path: views into the registered parameters
+    private Tensor[] inWq, inWk, inWv, inBq, inBk, inBv;
+    private Tensor gateWs, gateWc;
+
+    private <P extends org.bytedeco.javacpp.Pointer> P own(P p) {
+        p.retainReference();
+        owned.add(p);
+        return p;
+    }
 
     private PointerSelector(SelectorConfig c) {
         TorchRuntime.init();
@@ -99,6 +111,26 @@ public final class PointerSelector implements AutoCloseable {
         StringTensorDict d = root.named_parameters(true);
         for (long i = 0; i < d.size(); i++) p.put(d.get(i).key().getString(), d.get(i).value());
         params = Collections.unmodifiableMap(p);
+        own(root);
+        for (org.bytedeco.javacpp.Pointer m : new org.bytedeco.javacpp.Pointer[]{inputProj, queryProj, candProj, gate, gru, stepEmb, attnWq, attnWc, attnV})
+            if (m != null) own(m);
+        for (MultiheadAttentionImpl m : attn) own(m);
+        for (LayerNormImpl m : norms) own(m);
+        for (Tensor t : params.values()) own(t);
+        invTemperature = own(new Scalar(1.0 / c.temperature()));
+        negInf = own(new Scalar(Double.NEGATIVE_INFINITY));
+        int nl = c.numLayers();
+        inWq = new Tensor[nl]; inWk = new Tensor[nl]; inWv = new Tensor[nl];
+        inBq = new Tensor[nl]; inBk = new Tensor[nl]; inBv = new Tensor[nl];
+        for (int l = 0; l < nl; l++) {
+            Tensor w = params.get("cross_attn_layers." + l + ".in_proj_weight"), b = params.get("cross_attn_layers." + l + ".in_proj_bias");
+            inWq[l] = own(w.narrow(0, 0, h)); inWk[l] = own(w.narrow(0, h, h)); inWv[l] = own(w.narrow(0, 2L * h, h));
+            inBq[l] = own(b.narrow(0, 0, h)); inBk[l] = own(b.narrow(0, h, h)); inBv[l] = own(b.narrow(0, 2L * h, h));
+        }
+        if (gate != null) {
+            gateWs = own(gate.weight().narrow(1, 0, h));
+            gateWc = own(gate.weight().narrow(1, h, h));
+        }
     }
 
     /** A freshly initialised selector; the initialisation follows the original classes and is seeded. */
@@ -357,7 +389,7 @@ public final class PointerSelector implements AutoCloseable {
         Tensor[] out = new Tensor[steps];
         for (int t = 0; t < steps; t++) {
             Tensor idx = labels.select(1, t).contiguous();
-            out[t] = stepScores(e, state, t).mul(new Scalar(1.0 / config.temperature())).masked_fill(mask, new Scalar(MASKED_LOGIT));
+            out[t] = stepScores(e, state, t).mul(invTemperature).masked_fill(mask, new Scalar(MASKED_LOGIT));
             if (t + 1 < steps) {
                 mask = markChosen(mask, idx);
                 state = nextState(state, chosen(e, idx));
@@ -366,7 +398,51 @@ public final class PointerSelector implements AutoCloseable {
         return torch.stack(new TensorVector(out), 1);
     }
 
+    /**
+     * Greedy selection in eval mode without autograd, the inference fast path: the encoder and each decoding step
+     * use as few LibTorch calls as possible (per-call overhead dominates at these sizes). Same result as
+     * {@link SelectorDecoder#greedy} (tested); V4-5 uses the generic decoder.
+     *
+     * @param query [d]; pool [K,d]
+     * @return pool positions, in prompt order
+     */
+    public int[] greedyInference(Tensor query, Tensor pool, int shots) {
+        int k = (int) pool.size(0), h = config.hiddenDim();
+        if (shots < 1 || shots > k) throw new IllegalArgumentException("shots must be in [1, pool size " + k + "], got " + shots);
+        if (gate == null || isTraining())
+            return SelectorDecoder.greedy(this, query.unsqueeze(0), pool.unsqueeze(0), shots).positions();
+        Tensor qr = inputProj == null ? query.unsqueeze(0) : inputProj.forward(query.unsqueeze(0));    // [1,H]
+        Tensor cr = inputProj == null ? pool : inputProj.forward(pool);                                 // [K,H]
+        Tensor hq = qr;
+        for (int l = 0; l < attn.length; l++) {
+            Tensor q = torch.linear(hq, inWq[l], new TensorOptional(inBq[l]));
+            Tensor kk = torch.linear(cr, inWk[l], new TensorOptional(inBk[l]));
+            Tensor vv = torch.linear(cr, inWv[l], new TensorOptional(inBv[l]));
+            Tensor a = kk.mm(q.t()).t().mul(new Scalar(1.0 / Math.sqrt(h))).softmax(1);                 // [1,K]
+            Tensor out = torch.linear(a.mm(vv), params.get("cross_attn_layers." + l + ".out_proj.weight"),
+                    new TensorOptional(params.get("cross_attn_layers." + l + ".out_proj.bias")));
+            hq = norms[l].forward(out.add(hq));
+        }
+        Tensor s = l2normalize(queryProj.forward(hq)).squeeze(0);                                         // [H]
+        Tensor c = l2normalize(candProj.forward(cr));                                                     // [K,H]
+        Tensor gc = torch.addmm(gate.bias(), c, gateWc.t());                                              // [K,H]: Wg_c c_k + b
+        Tensor bias = torch.zeros(k);
+        int[] out = new int[shots];
+        for (int t = 0; t < shots; t++) {
+            Tensor sc = c.mv(s).add_(bias);
+            int idx = (int) sc.argmax().item_long();
+            out[t] = idx;
+            if (t + 1 == shots) break;
+            bias.narrow(0, idx, 1).fill_(negInf);
+            Tensor chosen = c.select(0, idx);
+            Tensor g = torch.addmv(gc.select(0, idx), gateWs, s).sigmoid_();
+            s = l2normalize(torch.lerp(chosen, s, g));
+        }
+        return out;
+    }
+
     @Override public void close() {
-        root.close();
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).releaseReference();
+        owned.clear();
     }
 }

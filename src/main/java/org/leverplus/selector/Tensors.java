@@ -63,10 +63,19 @@ public final class Tensors {
         return new Scalar(v);
     }
 
+    private static final org.bytedeco.pytorch.ScalarOptional P2 = retained(new org.bytedeco.pytorch.ScalarOptional(retained(new Scalar(2.0))));
+    private static final Scalar EPS = retained(new Scalar(1e-12));
+
+    /** A native constant that no PointerScope may free (created once, lives as long as the process). */
+    private static <P extends org.bytedeco.javacpp.Pointer> P retained(P p) {
+        p.retainReference();
+        return p;
+    }
+
     /** F.normalize(x, p=2, dim=-1, eps=1e-12): x / max(||x||, eps). */
     public static Tensor l2normalize(Tensor x) {
-        Tensor n = x.norm(new org.bytedeco.pytorch.ScalarOptional(new Scalar(2.0)), new long[]{x.dim() - 1}, true);
-        return x.div(n.clamp_min(new Scalar(1e-12)));
+        Tensor n = x.norm(P2, new long[]{x.dim() - 1}, true);
+        return x.div(n.clamp_min(EPS));
     }
 
     /** Sum over one dimension. */

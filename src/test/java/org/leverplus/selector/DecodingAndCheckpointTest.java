@@ -52,6 +52,23 @@ class DecodingAndCheckpointTest {
             }
     }
 
+    @Test void inferenceFastPathEqualsTheGenericGreedyDecoder() {
+        for (SelectorConfig c : List.of(TINY, TINY.withSizes(8, 8, 0), TINY.withSizes(8, 6, 2), TINY.withArch(SelectorArch.V4_5_ADDITIVE)))
+            for (long seed = 0; seed < 4; seed++)
+                try (TensorScope s = TensorScope.open(); PointerSelector m = PointerSelector.create(c, seed)) {
+                    m.train(false);
+                    torch.manual_seed(seed + 100);
+                    Tensor q = torch.randn(1, 8), pool = torch.randn(1, 9, 8);
+                    for (int shots = 1; shots <= 9; shots += 4) {
+                        int[] fast;
+                        try (org.bytedeco.pytorch.AutoGradMode ng = new org.bytedeco.pytorch.AutoGradMode(false)) {
+                            fast = m.greedyInference(q.squeeze(0), pool.squeeze(0), shots);
+                        }
+                        assertArrayEquals(SelectorDecoder.greedy(m, q, pool, shots).positions(), fast, c + " seed " + seed + " shots " + shots);
+                    }
+                }
+    }
+
     private static int[] toInt(long[] a) { int[] o = new int[a.length]; for (int i = 0; i < a.length; i++) o[i] = (int) a[i]; return o; }
 
     @Test void checkpointRoundTripAndIcdSelector(@TempDir Path dir) throws Exception {
