@@ -34,8 +34,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--num-layers", defaultValue = "1") int layers;
     @Option(names = "--dropout", defaultValue = "0.5") double dropout;
     @Option(names = "--attn-dropout", defaultValue = "0.1") double attnDropout;
-    @Option(names = "--dropout-sharing", defaultValue = "per-sequence",
-            description = "per-sequence (original: independent masks per candidate sequence) or per-group (cheaper, same marginals).")
+    @Option(names = "--dropout-sharing", defaultValue = "per-group",
+            description = "per-group (default: one set of candidate-side masks per query group; same marginal distribution and "
+                    + "expected gradient, much cheaper) or per-sequence (the original: independent masks per candidate sequence).")
     String dropoutSharing;
 
     @Option(names = "--sft-epochs", defaultValue = "0") int sftEpochs;

@@ -56,18 +56,22 @@ public final class IcdSelector implements AutoCloseable {
             throw new IllegalArgumentException("query embedding: expected " + d + " values, got " + (queryEmbedding == null ? "null" : queryEmbedding.length));
         int k = candidateEmbeddings == null ? 0 : candidateEmbeddings.length;
         if (k == 0) throw new IllegalArgumentException("candidate embeddings: the pool is empty");
-        float[] flat = new float[k * d];
-        for (int i = 0; i < k; i++) {
+        for (int i = 0; i < k; i++)
             if (candidateEmbeddings[i] == null || candidateEmbeddings[i].length != d)
                 throw new IllegalArgumentException("candidate embedding " + i + ": expected " + d + " values, got "
                         + (candidateEmbeddings[i] == null ? "null" : candidateEmbeddings[i].length));
-            System.arraycopy(candidateEmbeddings[i], 0, flat, i * d, d);
-        }
         lock.readLock().lock();
         try (TensorScope s = TensorScope.open()) {
             if (closed) throw new IllegalStateException("IcdSelector is closed");
-            try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
-                return model.greedyInference(Tensors.floats(queryEmbedding, d), Tensors.floats(flat, k, d), shots);
+            // the embeddings go straight into native memory that the tensors view (no second copy)
+            try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false);
+                 org.bytedeco.javacpp.FloatPointer qp = new org.bytedeco.javacpp.FloatPointer(queryEmbedding);
+                 org.bytedeco.javacpp.FloatPointer pp = new org.bytedeco.javacpp.FloatPointer((long) k * d)) {
+                for (int i = 0; i < k; i++) pp.position((long) i * d).put(candidateEmbeddings[i]);
+                pp.position(0);
+                org.bytedeco.pytorch.TensorOptions f32 = new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+                return model.greedyInference(org.bytedeco.pytorch.global.torch.from_blob(qp, new long[]{d}, f32),
+                        org.bytedeco.pytorch.global.torch.from_blob(pp, new long[]{k, d}, f32), shots);
             }
         } finally {
             lock.readLock().unlock();

@@ -185,15 +185,22 @@ public final class PointerSelector implements AutoCloseable {
     /** The LibTorch module tree (for device moves and mode switches). */
     public Module module() { return root; }
 
-    public void train(boolean on) { root.train(on); }
+    public void train(boolean on) {
+        if (on) invalidateInferenceCache();
+        root.train(on);
+    }
 
     public boolean isTraining() { return root.is_training(); }
 
     /** Moves the parameters to {@code device} (e.g. {@code new Device("cuda:0")}); inputs must live there too. */
-    public void to(Device device) { root.to(device, false); }
+    public void to(Device device) {
+        invalidateInferenceCache();
+        root.to(device, false);
+    }
 
     /** Copies values (no autograd) from {@code src} into the parameters with the same names; shapes must match. */
     public void copyFrom(Map<String, Tensor> src) {
+        invalidateInferenceCache();
         try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
             for (Map.Entry<String, Tensor> e : src.entrySet()) {
                 Tensor p = params.get(e.getKey());
@@ -398,50 +405,104 @@ public final class PointerSelector implements AutoCloseable {
         return torch.stack(new TensorVector(out), 1);
     }
 
+    /** Weight products the inference path folds together; recomputed after any parameter change it can see. */
+    private volatile InferenceWeights inferenceWeights;
+
+    private record InferenceWeights(Tensor candFused, Tensor[] wqScaled, Tensor[] bqScaled, Tensor[] keyBack, Tensor[] valFused) {}
+
+    /** Drops the inference path's folded weights (called by {@link #copyFrom} and {@code train(true)}). */
+    public void invalidateInferenceCache() { inferenceWeights = null; }
+
+    private InferenceWeights inferenceWeights() {
+        InferenceWeights w = inferenceWeights;
+        if (w != null) return w;
+        synchronized (this) {
+            if (inferenceWeights != null) return inferenceWeights;
+            try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false);
+                 org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+                int h = config.hiddenDim(), nl = attn.length;
+                Tensor win = inputProj == null ? null : inputProj.weight();                        // [H,d]
+                Tensor cf = win == null ? candProj.weight().clone() : candProj.weight().mm(win);  // [H,d]: Wc·Win
+                Tensor[] wq = new Tensor[nl], bq = new Tensor[nl], kb = new Tensor[nl], vf = new Tensor[nl];
+                double sc = 1.0 / Math.sqrt(h);
+                for (int l = 0; l < nl; l++) {
+                    wq[l] = inWq[l].mul(new Scalar(sc));                                          // scaled query projection
+                    bq[l] = inBq[l].mul(new Scalar(sc));
+                    kb[l] = win == null ? inWk[l].clone() : inWk[l].mm(win);                      // [H,d]: Wk·Win
+                    vf[l] = win == null ? inWv[l].clone() : inWv[l].mm(win);                      // [H,d]: Wv·Win
+                }
+                InferenceWeights nw = new InferenceWeights(keep(scope, cf), keep(scope, wq), keep(scope, bq), keep(scope, kb), keep(scope, vf));
+                inferenceWeights = nw;
+                return nw;
+            }
+        }
+    }
+
+    /** One extra reference: the scope's close drops its own, ours stays until close(). (PointerScope.detach would
+     *  release the only reference and free the tensor at once.) */
+    private static Tensor keep(org.bytedeco.javacpp.PointerScope scope, Tensor t) {
+        t.retainReference();
+        return t;
+    }
+
+    private static Tensor[] keep(org.bytedeco.javacpp.PointerScope scope, Tensor[] ts) {
+        for (Tensor t : ts) keep(scope, t);
+        return ts;
+    }
+
     /**
-     * Greedy selection in eval mode without autograd, the inference fast path: the encoder and each decoding step
-     * use as few LibTorch calls as possible (per-call overhead dominates at these sizes). Same result as
-     * {@link SelectorDecoder#greedy} (tested); V4-5 uses the generic decoder.
+     * Greedy selection in eval mode without autograd: the inference fast path. At one query per call the cost is
+     * the pool's projections, so they are folded: keys and values of every attention layer are linear in the raw
+     * pool embeddings, so the attention scores are {@code (Win^T Wk^T q)·x_j + q·b_k} and its output
+     * {@code Wv Win (Σ a_j x_j) + b_v} (the weights sum to 1), and the candidates are {@code normalize((Wc Win) x_j)};
+     * the gate's candidate half is applied to the chosen candidate only. The only pool-sized product left is
+     * {@code [K,d]·[d,H]}. Same selections as {@link SelectorDecoder#greedy} up to float rounding (tested);
+     * V4-5 uses the generic decoder.
      *
      * @param query [d]; pool [K,d]
      * @return pool positions, in prompt order
      */
     public int[] greedyInference(Tensor query, Tensor pool, int shots) {
-        int k = (int) pool.size(0), h = config.hiddenDim();
+        int k = (int) pool.size(0);
         if (shots < 1 || shots > k) throw new IllegalArgumentException("shots must be in [1, pool size " + k + "], got " + shots);
         if (gate == null || isTraining())
             return SelectorDecoder.greedy(this, query.unsqueeze(0), pool.unsqueeze(0), shots).positions();
-        Tensor qr = inputProj == null ? query.unsqueeze(0) : inputProj.forward(query.unsqueeze(0));    // [1,H]
-        Tensor cr = inputProj == null ? pool : inputProj.forward(pool);                                 // [K,H]
-        Tensor hq = qr;
+        InferenceWeights w = inferenceWeights();
+        Tensor hq = inputProj == null ? query : inputProj.weight().mv(query);                             // [H]
         for (int l = 0; l < attn.length; l++) {
-            Tensor q = torch.linear(hq, inWq[l], new TensorOptional(inBq[l]));
-            Tensor kk = torch.linear(cr, inWk[l], new TensorOptional(inBk[l]));
-            Tensor vv = torch.linear(cr, inWv[l], new TensorOptional(inBv[l]));
-            Tensor a = kk.mm(q.t()).t().mul(new Scalar(1.0 / Math.sqrt(h))).softmax(1);                 // [1,K]
-            Tensor out = torch.linear(a.mm(vv), params.get("cross_attn_layers." + l + ".out_proj.weight"),
-                    new TensorOptional(params.get("cross_attn_layers." + l + ".out_proj.bias")));
+            Tensor q = torch.addmv(w.bqScaled()[l], w.wqScaled()[l], hq);                                  // scaled q
+            Tensor u = w.keyBack()[l].t().mv(q);                                                          // [d]
+            Tensor a = torch.addmv(q.dot(inBk[l]).expand(k), pool, u).softmax(0);                          // [K]
+            Tensor mixed = pool.t().mv(a);                                                                // [d]
+            Tensor o = torch.addmv(inBv[l], w.valFused()[l], mixed);                                      // [H]
+            Tensor out = torch.addmv(params.get("cross_attn_layers." + l + ".out_proj.bias"),
+                    params.get("cross_attn_layers." + l + ".out_proj.weight"), o);
             hq = norms[l].forward(out.add(hq));
         }
-        Tensor s = l2normalize(queryProj.forward(hq)).squeeze(0);                                         // [H]
-        Tensor c = l2normalize(candProj.forward(cr));                                                     // [K,H]
-        Tensor gc = torch.addmm(gate.bias(), c, gateWc.t());                                              // [K,H]: Wg_c c_k + b
+        Tensor s = l2normalize(queryProj.weight().mv(hq));                                                // [H]
+        Tensor c = l2normalize(pool.mm(w.candFused().t()));                                               // [K,H]
         Tensor bias = torch.zeros(k);
         int[] out = new int[shots];
         for (int t = 0; t < shots; t++) {
-            Tensor sc = c.mv(s).add_(bias);
+            Tensor sc = torch.addmv(bias, c, s);
             int idx = (int) sc.argmax().item_long();
             out[t] = idx;
             if (t + 1 == shots) break;
             bias.narrow(0, idx, 1).fill_(negInf);
             Tensor chosen = c.select(0, idx);
-            Tensor g = torch.addmv(gc.select(0, idx), gateWs, s).sigmoid_();
+            Tensor g = torch.addmv(torch.addmv(gate.bias(), gateWc, chosen), gateWs, s).sigmoid_();
             s = l2normalize(torch.lerp(chosen, s, g));
         }
         return out;
     }
 
     @Override public void close() {
+        InferenceWeights w = inferenceWeights;
+        if (w != null) {
+            w.candFused().releaseReference();
+            for (Tensor[] ts : new Tensor[][]{w.wqScaled(), w.bqScaled(), w.keyBack(), w.valFused()}) for (Tensor t : ts) t.releaseReference();
+            inferenceWeights = null;
+        }
         for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).releaseReference();
         owned.clear();
     }

@@ -10,7 +10,10 @@ import java.util.List;
 /**
  * Everything a training run is decided by. Defaults ({@link #defaults}) are the original authors' validated recipe:
  * RCE only (5 epochs, AdamW lr 1e-4, weight decay 0.01, clip 1.0, temperature 2.0 → 0.5, raw hard_plus_soft rewards,
- * fallback candidates skipped), GRPO off (0 epochs), SFT off unless beam data is given.
+ * fallback candidates skipped), GRPO off (0 epochs), SFT off unless beam data is given. One deliberate difference:
+ * dropout masks are drawn once per query group ({@link PointerSelector.DropoutSharing#PER_GROUP}) instead of once per
+ * candidate sequence; each candidate's mask has the same distribution, so the expected gradient is unchanged, and
+ * {@code PER_SEQUENCE} reproduces the original's independent masks.
  *
  * @param runDir       output directory
  * @param rlData       RL data JSON (RCE and GRPO), or null
@@ -62,7 +65,7 @@ public record TrainConfig(Path runDir, Path rlData, Path sftData, Path sftPools,
 
     public static TrainConfig defaults(Path runDir, Path rlData, Path embeddings) {
         return new TrainConfig(runDir, rlData, null, null, embeddings, SelectorConfig.defaults(), RewardConfig.defaults(),
-                42, true, 1, PointerSelector.DropoutSharing.PER_SEQUENCE, 1.0, 0.8,
+                42, true, 1, PointerSelector.DropoutSharing.PER_GROUP, 1.0, 0.8,
                 new Phase(0, 1e-4, 1e-3, null), new Phase(5, 1e-4, 0.01, null), new Phase(0, 5e-6, 0.01, null),
                 0.0, 2.0, 0.5, GrpoOptions.defaults(), List.of(), List.of(), false, false);
     }
