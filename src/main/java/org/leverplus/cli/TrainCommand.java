@@ -79,6 +79,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle") boolean noShuffle;
     @Option(names = "--grad-clip", defaultValue = "1.0") double gradClip;
     @Option(names = "--train-ratio", defaultValue = "0.8") double trainRatio;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (default) or cuda[:N].") String device;
     @Option(names = "--overwrite") boolean overwrite;
     @Option(names = "--resume") boolean resume;
 
@@ -117,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
                 cfg.reward(), cfg.seed(), cfg.shuffle(), cfg.batchGroups(), cfg.dropoutSharing(), cfg.gradClip(), trainRatio, cfg.sft(), cfg.rce(),
                 cfg.grpo(), cfg.sftLabelSmoothing(), cfg.rceTempStart(), cfg.rceTempEnd(), cfg.grpoOptions(), cfg.allowMissing(),
                 cfg.ignoreUnexpected(), cfg.overwrite(), cfg.resume());
-        Trainer.Result r = new Trainer(cfg, System.out).run();
+        Trainer.Result r = new Trainer(cfg, System.out).device(device).run();
         System.out.println("final checkpoint: " + (r.finalCheckpoint() == null ? "(no phase ran)" : r.finalCheckpoint()));
         r.best().forEach((phase, b) -> System.out.println("best " + phase + " epoch: " + b.get("epoch") + " (val loss " + b.get("val_loss") + ")"));
         return 0;

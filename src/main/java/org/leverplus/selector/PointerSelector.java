@@ -481,7 +481,7 @@ public final class PointerSelector implements AutoCloseable {
         }
         Tensor s = l2normalize(queryProj.weight().mv(hq));                                                // [H]
         Tensor c = l2normalize(pool.mm(w.candFused().t()));                                               // [K,H]
-        Tensor bias = torch.zeros(k);
+        Tensor bias = torch.zeros(k).to(pool.device(), ScalarType.Float);
         int[] out = new int[shots];
         for (int t = 0; t < shots; t++) {
             Tensor sc = torch.addmv(bias, c, s);

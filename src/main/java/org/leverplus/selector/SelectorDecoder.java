@@ -67,8 +67,8 @@ public final class SelectorDecoder {
                 }
                 seqs = nseq; scores = nscore; masks = nmask; alive = next;
                 if (t + 1 < shots) {
-                    Tensor par = Tensors.longs(parents, width);
-                    Tensor ix = Tensors.longs(idx, width);
+                    Tensor par = onDevice(Tensors.longs(parents, width), state);
+                    Tensor ix = onDevice(Tensors.longs(idx, width), state);
                     state = m.nextState(state.index_select(0, par), m.chosen(e, ix));
                 }
             }
@@ -106,7 +106,7 @@ public final class SelectorDecoder {
                 seq[t] = pick;
                 total += lp[pick];
                 mask[0][pick] = true;
-                if (t + 1 < shots) state = m.nextState(state, m.chosen(e, Tensors.longs(new long[]{pick}, 1)));
+                if (t + 1 < shots) state = m.nextState(state, m.chosen(e, onDevice(Tensors.longs(new long[]{pick}, 1), state)));
             }
             return new Selection(seq, total);
         }
@@ -118,8 +118,13 @@ public final class SelectorDecoder {
         boolean[] flat = new boolean[masks.length * k];
         for (int r = 0; r < masks.length; r++) System.arraycopy(masks[r], 0, flat, r * k, k);
         Tensor z = m.stepScores(e, state, t).mul(new Scalar(1.0 / m.config().temperature()))
-                .masked_fill(Tensors.bools(flat, masks.length, k), new Scalar(PointerSelector.MASKED_LOGIT));
+                .masked_fill(onDevice(Tensors.bools(flat, masks.length, k), state), new Scalar(PointerSelector.MASKED_LOGIT));
         return z.log_softmax(1);
+    }
+
+    /** Moves a small CPU index/mask tensor next to {@code like} (no-op on CPU). */
+    static Tensor onDevice(Tensor t, Tensor like) {
+        return like.is_cpu() ? t : t.to(like.device(), t.scalar_type(), false, false, new org.bytedeco.pytorch.MemoryFormatOptional());
     }
 
     private static int checkShots(Tensor query, Tensor pool, int shots) {

@@ -53,9 +53,17 @@ public record GroupBatch(List<TrainGroup> groups, int n, int k, int shots, Tenso
             }
         }
         long d = embeddings.size(1);
-        Tensor q = embeddings.index_select(0, Tensors.longs(qIdx, b));
-        Tensor p = embeddings.index_select(0, Tensors.longs(pIdx, (long) b * k)).reshape(b, k, d);
-        return new GroupBatch(groups, n, k, s, q, p, anyPad ? Tensors.bools(pad, b, k) : null, Tensors.longs(lab, (long) b * n, s), valid);
+        org.bytedeco.pytorch.Device dev = embeddings.device();
+        boolean cpu = embeddings.is_cpu();
+        Tensor q = embeddings.index_select(0, on(Tensors.longs(qIdx, b), dev, cpu));
+        Tensor p = embeddings.index_select(0, on(Tensors.longs(pIdx, (long) b * k), dev, cpu)).reshape(b, k, d);
+        return new GroupBatch(groups, n, k, s, q, p, anyPad ? on(Tensors.bools(pad, b, k), dev, cpu) : null,
+                on(Tensors.longs(lab, (long) b * n, s), dev, cpu), valid);
+    }
+
+    /** The batch tensors live where the embedding matrix lives (CPU, or a CUDA device). */
+    private static Tensor on(Tensor t, org.bytedeco.pytorch.Device dev, boolean cpu) {
+        return cpu ? t : t.to(dev, t.scalar_type(), false, false, new org.bytedeco.pytorch.MemoryFormatOptional());
     }
 
     private static long checkRow(int row, long rows, String key, String what) {
@@ -74,7 +82,7 @@ public record GroupBatch(List<TrainGroup> groups, int n, int k, int shots, Tenso
             double[] v = values.apply(groups.get(i));
             for (int r = 0; r < n; r++) out[i * n + r] = r < v.length ? (float) v[r] : padValue;
         }
-        return Tensors.floats(out, b, n);
+        return on(Tensors.floats(out, b, n), query.device(), query.is_cpu());
     }
 
     /** [B,N] float mask: 1 for real candidates, 0 for padding. */

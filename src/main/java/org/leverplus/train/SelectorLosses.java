@@ -85,7 +85,7 @@ public final class SelectorLosses {
                 classes = b.poolPad().logical_not().sum(new long[]{1}, false, new ScalarTypeOptional()).to(org.bytedeco.pytorch.global.torch.ScalarType.Float)
                         .unsqueeze(1).expand(b.groupCount(), b.n()).reshape(r, 1);
             } else {
-                classes = torch.full(new long[]{r, 1}, new Scalar(k));
+                classes = torch.full(new long[]{r, 1}, new Scalar(k)).to(z.device(), org.bytedeco.pytorch.global.torch.ScalarType.Float);
             }
             Tensor smooth = Tensors.sum(lpFinite, 2, false).neg().div(classes);           // [R,S]
             loss = nll.mul(new Scalar(1 - smoothing)).add(smooth.mul(new Scalar(smoothing)));

@@ -63,6 +63,7 @@ public final class Trainer {
 
     private final TrainConfig cfg;
     private final PrintStream log;
+    private String device = "cpu";
     private PhaseName stopAfterPhase;   // test hook: simulate an interruption
     private int stopAfterEpoch;
 
@@ -75,6 +76,17 @@ public final class Trainer {
     public static final class Interrupted extends RuntimeException {
         Interrupted() { super("interrupted by test hook"); }
     }
+
+    /**
+     * Device for the model and the embedding matrix ("cpu" default, or "cuda", "cuda:N"): every batch tensor is
+     * created next to the embeddings. Checkpoints are written from host copies.
+     */
+    public Trainer device(String d) {
+        this.device = d;
+        return this;
+    }
+
+    private boolean onCpu() { return device.equals("cpu"); }
 
     void stopAfter(PhaseName phase, int epoch) {
         this.stopAfterPhase = phase;
@@ -114,6 +126,10 @@ public final class Trainer {
         if (anyRl && cfg.rlData() == null) throw new IllegalArgumentException("RCE/GRPO epochs > 0 need --rl-data");
         if (cfg.sft().epochs() > 0 && cfg.sftData() == null) throw new IllegalArgumentException("--sft-epochs > 0 needs --sft-data");
         Tensor emb = Embeddings.load(cfg.embeddings());
+        if (!onCpu()) {
+            if (TorchRuntime.cudaDeviceCount() == 0) throw new IllegalStateException("--device " + device + ": no CUDA device is visible to LibTorch");
+            emb = emb.to(new org.bytedeco.pytorch.Device(device), org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        }
         if (emb.size(1) != cfg.selector().dModel())
             throw new IllegalArgumentException(cfg.embeddings() + ": embedding dimension " + emb.size(1) + " does not match the selector's d_model "
                     + cfg.selector().dModel() + " (--d-model)");
@@ -147,6 +163,7 @@ public final class Trainer {
         try {
             if (resumeMeta != null) {
                 model = PointerSelector.create(cfg.selector(), cfg.seed());
+                if (!onCpu()) model.to(new org.bytedeco.pytorch.Device(device));
                 try (SafetensorsFile f = Safetensors.open(dir.resolve(STATE))) { model.copyFrom(modelTensors(f)); }
                 last = resumeMeta.containsKey("last_checkpoint") ? dir.resolve(resumeMeta.get("last_checkpoint")) : null;
             }
@@ -166,6 +183,7 @@ public final class Trainer {
                 if (!resumingThis && (resumePhase == null || p.ordinal() > resumePhase.ordinal() || startEpoch == 1)) {
                     PointerSelector init = initialModel(p, pc, model);
                     if (init != model && model != null) model.close();
+                    if (init != model && !onCpu()) init.to(new org.bytedeco.pytorch.Device(device));
                     model = init;
                 }
                 List<TrainGroup> train = p == PhaseName.SFT ? sftTrain : rlTrain;
@@ -242,6 +260,7 @@ public final class Trainer {
             Path refFile = dir.resolve(GRPO_REF);
             if (!Files.exists(refFile)) SelectorCheckpoint.save(refFile, model, Map.of("phase", "grpo_reference"));
             try (SelectorCheckpoint.Loaded ref = SelectorCheckpoint.load(refFile, SelectorCheckpoint.LoadOptions.strict().withConfig(cfg.selector()))) {
+                if (!onCpu()) ref.model().to(new org.bytedeco.pytorch.Device(device));
                 oldLp = referenceLogprobs(ref.model(), emb, train);
             }
         }
