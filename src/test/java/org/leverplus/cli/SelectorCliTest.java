@@ -65,6 +65,27 @@ class SelectorCliTest {
         Run arch = run("ckpt", "check", good.toString(), "--arch", "v4_5_additive");
         assertEquals(LeverCli.EXIT_FAILURE, arch.code());
         assertTrue(arch.out().contains("query_update_gate.weight") && arch.out().contains("decoder_gru.weight_ih"), arch.out());
+        // each mismatch kind alone: exit 1, the key named
+        try (TensorScope s = TensorScope.open(); PointerSelector m = PointerSelector.create(c, 1)) {
+            Map<String, Tensor> base = new LinkedHashMap<>();
+            m.parameters().forEach((k, v) -> base.put(k, v.detach()));
+            List<Map.Entry<String, java.util.function.Consumer<Map<String, Tensor>>>> cases = List.of(
+                    Map.entry("query_proj.weight", t -> t.remove("query_proj.weight")),
+                    Map.entry("lever_lm.sen_model.x", t -> t.put("lever_lm.sen_model.x", torch.zeros(1))),
+                    Map.entry("input_proj.weight: expected [6, 8], found [8, 6]", t -> t.put("input_proj.weight", torch.zeros(8, 6))),
+                    Map.entry("attn_norms.0.weight: expected F32, found F64", t -> t.put("attn_norms.0.weight",
+                            torch.ones(6).to(org.bytedeco.pytorch.global.torch.ScalarType.Double))));
+            int i = 0;
+            for (var cs : cases) {
+                Map<String, Tensor> t = new LinkedHashMap<>(base);
+                cs.getValue().accept(t);
+                Path f = dir.resolve("case" + (i++) + ".safetensors");
+                Safetensors.write(f, t, c.toMetadata());
+                Run cr = run("ckpt", "check", f.toString());
+                assertEquals(LeverCli.EXIT_FAILURE, cr.code(), cs.getKey());
+                assertTrue(cr.out().contains(cs.getKey()), cr.out());
+            }
+        }
         Run allowed = run("ckpt", "check", bad.toString(), "--allow-missing", "attn_norms.*");
         assertEquals(LeverCli.EXIT_FAILURE, allowed.code(), "the shape mismatch still fails");
     }
