@@ -32,7 +32,7 @@ public final class SelectorLosses {
     }
 
     /** GRPO loss terms for one step. */
-    public record Grpo(Tensor loss, double ppo, double kl, double ratioMean, double advMean, double advStd, double advAbsMax) {}
+    public record Grpo(Tensor loss, double ppo, double kl, double ratioMean, double advMean, double advStd, double advAbsMax, double gradNorm) {}
 
     /**
      * {@code L = −mean(min(ρA, clip(ρ,1−ε,1+ε)A)) + β·mean(ρ − 1 − log ρ)} over the real candidates of the batch,
@@ -57,7 +57,7 @@ public final class SelectorLosses {
         for (int i = 0; i < a.length; i++) if (v[i] > 0) { sum += a[i]; max = Math.max(max, Math.abs(a[i])); rs += r[i]; c++; }
         double mean = sum / c;
         for (int i = 0; i < a.length; i++) if (v[i] > 0) sq += (a[i] - mean) * (a[i] - mean);
-        return new Grpo(loss, ppo.item_double(), kl.item_double(), rs / c, mean, c > 1 ? Math.sqrt(sq / (c - 1)) : 0, max);
+        return new Grpo(loss, ppo.item_double(), kl.item_double(), rs / c, mean, c > 1 ? Math.sqrt(sq / (c - 1)) : 0, max, Double.NaN);
     }
 
     /**

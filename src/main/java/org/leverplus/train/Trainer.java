@@ -284,7 +284,6 @@ public final class Trainer {
                     try (TensorScope scope = TensorScope.open()) {
                         model.train(true);
                         opt.zeroGrad();
-                        Tensor loss;
                         if (p == PhaseName.GRPO) {
                             int topK = !go.curriculum() ? Integer.MAX_VALUE : (epoch - 1 < go.earlyEpochs() ? go.earlyTopK() : go.lateTopK());
                             List<TrainGroup> sel = new ArrayList<>();
@@ -301,19 +300,21 @@ public final class Trainer {
                             for (int i = 0; i < sel.size(); i++) oldBy.put(sel.get(i), olds.get(i));
                             Tensor old = b.perRow(oldBy::get, 0f);
                             Tensor adv = b.perRow(g -> GrpoAdvantages.zScore(g.normalizedRewards()), 0f);
-                            SelectorLosses.Grpo gr = SelectorLosses.grpo(model, b, old, adv, b.validMask(), go.clipEpsilon(), beta, go.ppoOnly(), cfg.dropoutSharing());
-                            loss = gr.loss();
+                            SelectorLosses.Grpo gr = TrainSteps.grpo(model, opt, trainableVec, b, old, adv, go.clipEpsilon(), beta,
+                                    go.ppoOnly(), cfg.dropoutSharing(), cfg.gradClip());
                             m.put("ppo_loss", gr.ppo()).put("kl", gr.kl()).put("kl_loss", beta * gr.kl()).put("beta", beta)
                                     .put("mean_ratio", gr.ratioMean()).put("mean_advantage", gr.advMean())
                                     .put("std_advantage", gr.advStd()).put("max_advantage", gr.advAbsMax());
-                            loss.backward();
-                            if (go.adaptiveKl()) {
-                                if (gr.kl() > 0.1) beta *= 1.5;
-                                else if (gr.kl() < 0.01) beta /= 1.5;
-                                beta = Math.max(0.001, Math.min(10.0, beta));
-                            }
+                            if (go.adaptiveKl()) beta = TrainSteps.adaptBeta(beta, gr.kl());
+                            double lv = gr.loss().item_double();
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            lossSum += lv * part.size();
+                            groupsDone += part.size();
+                            m.put("loss", lv).put("grad_norm", gr.gradNorm()).put("lr", pc.lr()).put("groups", part.size())
+                                    .put("groups_per_s", part.size() / ((System.nanoTime() - s0) / 1e9));
                         } else {
                             GroupBatch b = GroupBatch.of(part, emb);
+                            Tensor loss;
                             if (p == PhaseName.SFT) {
                                 loss = SelectorLosses.sft(model, b, cfg.sftLabelSmoothing(), cfg.dropoutSharing());
                             } else {
@@ -322,15 +323,15 @@ public final class Trainer {
                                 loss = SelectorLosses.rce(model, b, SelectorLosses.rceWeights(b, tau, false), cfg.dropoutSharing());
                             }
                             loss.backward();
+                            double gradNorm = torch.clip_grad_norm_(trainableVec, cfg.gradClip());
+                            opt.step();
+                            double lv = loss.item_double();
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            lossSum += lv * part.size();
+                            groupsDone += part.size();
+                            double secs = (System.nanoTime() - s0) / 1e9;
+                            m.put("loss", lv).put("grad_norm", gradNorm).put("lr", pc.lr()).put("groups", part.size()).put("groups_per_s", part.size() / secs);
                         }
-                        double gradNorm = torch.clip_grad_norm_(trainableVec, cfg.gradClip());
-                        opt.step();
-                        double lv = loss.item_double();
-                        if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
-                        lossSum += lv * part.size();
-                        groupsDone += part.size();
-                        double secs = (System.nanoTime() - s0) / 1e9;
-                        m.put("loss", lv).put("grad_norm", gradNorm).put("lr", pc.lr()).put("groups", part.size()).put("groups_per_s", part.size() / secs);
                     }
                     metrics.write(JSON.writeValueAsString(m));
                     metrics.newLine();
