@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code lever data}: tools for Lever-Plus RL data files. Outputs are written atomically and never overwritten silently. */
-@Command(name = "data", description = "Inspect, check, filter, merge and convert Lever-Plus RL data files.",
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect, check, filter, merge and convert Lever-Plus RL data files.",
         subcommands = {DataCommand.Stats.class, DataCommand.Filter.class, DataCommand.Merge.class,
                 DataCommand.Validate.class, DataCommand.Convert.class, DataCommand.MakeSynthetic.class,
                 EmbeddingsCommand.class})
@@ -30,25 +30,47 @@ final class DataCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static void printJson(ObjectNode o) throws Exception {
-        System.out.println(JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+    static void printJson(java.io.PrintWriter out, ObjectNode o) throws Exception {
+        out.println(JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        out.flush();
     }
 
-    @Command(name = "stats", description = "Counts, positive/fallback/error ratios, query mix, candidates per query, reward levels.")
-    static final class Stats implements Callable<Integer> {
+    /** Base of the subcommands: output goes to picocli's writers (tests capture them). */
+    abstract static class Sub implements Callable<Integer> {
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        java.io.PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        java.io.PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        void say(String format, Object... args) {
+            out().printf(Locale.ROOT, format, args);
+            out().flush();
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true, description = "Counts, positive/fallback/error ratios, query mix, candidates per query, reward levels.")
+    static final class Stats extends Sub {
         @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
         @Option(names = "--json", description = "Print JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
             RlStats s = RlStats.of(file);
-            if (json) printJson(s.toJson());
-            else System.out.print(s.toTable());
+            if (json) printJson(out(), s.toJson());
+            else {
+                out().print(s.toTable());
+                out().flush();
+            }
             return 0;
         }
     }
 
-    @Command(name = "filter", description = "Keep queries whose positive ratio is in [min, max] (balanced-data filter); records the step in _meta.")
-    static final class Filter implements Callable<Integer> {
+    @Command(name = "filter", mixinStandardHelpOptions = true, description = "Keep queries whose positive ratio is in [min, max] (balanced-data filter); records the step in _meta.")
+    static final class Filter extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--min-pos-ratio", defaultValue = "0", description = "Lowest positive ratio kept (default ${DEFAULT-VALUE}).") double min;
         @Option(names = "--max-pos-ratio", defaultValue = "1", description = "Highest positive ratio kept (default ${DEFAULT-VALUE}).") double max;
@@ -59,16 +81,16 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             RlFilter.Report r = RlFilter.run(file, out, new RlFilter.Params(min, max, mixedOnly), overwrite);
-            if (json) printJson((ObjectNode) JsonSupport.mapper().valueToTree(r));
-            else System.out.printf(Locale.ROOT, "kept %d of %d queries (%d candidates); removed: %d all-positive, %d all-negative, %d out of range, %d empty -> %s%n",
+            if (json) printJson(out(), (ObjectNode) JsonSupport.mapper().valueToTree(r));
+            else say("kept %d of %d queries (%d candidates); removed: %d all-positive, %d all-negative, %d out of range, %d empty -> %s%n",
                     r.keptQueries(), r.originalQueries(), r.keptCandidates(), r.removedAllPositive(), r.removedAllNegative(),
                     r.removedOutOfRange(), r.removedEmpty(), out);
             return 0;
         }
     }
 
-    @Command(name = "merge", description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
-    static final class Merge implements Callable<Integer> {
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
+    static final class Merge extends Sub {
         @Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files;
         @Option(names = "--out", required = true) Path out;
         @Option(names = "--on-duplicate", defaultValue = "error", description = "keep-first or keep-last (default: error).") String onDuplicate;
@@ -80,36 +102,42 @@ final class DataCommand implements Runnable {
             if (json) {
                 ObjectNode o = JsonSupport.mapper().valueToTree(r);
                 o.put("positive_ratio", r.positiveRatio());
-                printJson(o);
-            } else System.out.printf(Locale.ROOT, "merged %d files: %d queries, %d candidates, positive ratio %.4f, %d duplicate keys -> %s%n",
+                printJson(out(), o);
+            } else say("merged %d files: %d queries, %d candidates, positive ratio %.4f, %d duplicate keys -> %s%n",
                     files.size(), r.queries(), r.candidates(), r.positiveRatio(), r.duplicateKeys(), out);
             return 0;
         }
     }
 
-    @Command(name = "validate", description = "Check schema and consistency; one line per problem; exit 1 if any.")
-    static final class Validate implements Callable<Integer> {
+    @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check schema and consistency; one line per problem; exit 1 if any.")
+    static final class Validate extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--dataset-size", defaultValue = "-1", description = "Train split size: global ids must be below it.") long datasetSize;
         @Option(names = "--json", description = "Print {file, problems: [...]} as JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
             List<String> problems = new java.util.ArrayList<>();
-            long n = RlValidator.validate(file, datasetSize, json ? problems::add : System.out::println);
+            long n = RlValidator.validate(file, datasetSize, json ? problems::add : line -> {
+                out().println(line);
+                out().flush();
+            });
             if (json) {
                 ObjectNode o = JsonSupport.mapper().createObjectNode();
                 o.put("file", file.toString());
                 o.put("valid", n == 0);
                 problems.forEach(o.putArray("problems")::add);
-                printJson(o);
-            } else if (n == 0) System.out.println(file + ": valid");
-            else System.err.println(file + ": " + n + " problem(s)");
+                printJson(out(), o);
+            } else if (n == 0) say("%s: valid%n", file);
+            else {
+                err().println(file + ": " + n + " problem(s)");
+                err().flush();
+            }
             return n == 0 ? 0 : LeverCli.EXIT_FAILURE;
         }
     }
 
-    @Command(name = "convert", description = "Rewrite pointers as local (positions in candidate_pool_ids) or global (dataset indices).")
-    static final class Convert implements Callable<Integer> {
+    @Command(name = "convert", mixinStandardHelpOptions = true, description = "Rewrite pointers as local (positions in candidate_pool_ids) or global (dataset indices).")
+    static final class Convert extends Sub {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--pointers", required = true, description = "local or global.") String pointers;
         @Option(names = "--out", required = true) Path out;
@@ -117,25 +145,31 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             long n = RlConvert.run(file, out, PointerConversion.Target.parse(pointers), overwrite);
-            System.out.printf(Locale.ROOT, "converted %d queries to %s pointers -> %s%n", n, pointers, out);
+            say("converted %d queries to %s pointers -> %s%n", n, pointers, out);
             return 0;
         }
     }
 
-    @Command(name = "make-synthetic", description = "Write a synthetic RL data file in one of Lever-Plus's formats (tests, examples, benchmarks).")
-    static final class MakeSynthetic implements Callable<Integer> {
+    @Command(name = "make-synthetic", mixinStandardHelpOptions = true, description = "Write a synthetic RL data file in one of Lever-Plus's formats (tests, examples, benchmarks).")
+    static final class MakeSynthetic extends Sub {
         @Option(names = "--format", defaultValue = "v4", description = "v1, v4, k64 or balanced (default ${DEFAULT-VALUE}).") String format;
         @Option(names = "--queries", defaultValue = "100") int queries;
         @Option(names = "--candidates", defaultValue = "20") int candidates;
         @Option(names = "--pool", defaultValue = "9009", description = "Train split size the ids come from (default ${DEFAULT-VALUE}).") int pool;
         @Option(names = "--seed", defaultValue = "42") long seed;
+        @Option(names = "--first-index", defaultValue = "0", description = "Global id of the first query (disjoint shards).") int firstIndex;
         @Option(names = "--out", required = true) Path out;
         @Option(names = "--overwrite") boolean overwrite;
 
         @Override public Integer call() throws Exception {
-            SyntheticRlData.Format f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
-            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed), out, overwrite);
-            System.out.printf(Locale.ROOT, "wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            SyntheticRlData.Format f;
+            try {
+                f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--format: expected v1, v4, k64 or balanced but found \"" + format + "\"");
+            }
+            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex), out, overwrite);
+            say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
             return 0;
         }
     }

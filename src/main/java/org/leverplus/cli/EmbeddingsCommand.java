@@ -11,15 +11,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lever data import-npy}: NumPy embeddings to the project's safetensors format. */
-@Command(name = "import-npy", description = "Convert a NumPy .npy [N, d] float array into a safetensors embedding file (one F32 tensor).")
-final class EmbeddingsCommand implements Callable<Integer> {
+@Command(name = "import-npy", mixinStandardHelpOptions = true, description = "Convert a NumPy .npy [N, d] float array into a safetensors embedding file (one F32 tensor).")
+final class EmbeddingsCommand extends DataCommand.Sub {
     @Parameters(paramLabel = "NPY") Path npy;
     @Option(names = "--out", required = true, description = "Output .safetensors file.") Path out;
     @Option(names = "--overwrite") boolean overwrite;
 
     @Override public Integer call() throws Exception {
         long[] shape = Embeddings.importNpy(npy, out, Map.of("source", npy.getFileName().toString()), overwrite);
-        System.out.printf(Locale.ROOT, "imported [%d, %d] float32 -> %s%n", shape[0], shape[1], out);
+        say("imported [%d, %d] float32 -> %s%n", shape[0], shape[1], out);
         return 0;
     }
 }

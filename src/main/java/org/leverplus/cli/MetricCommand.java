@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lever metric}: evaluation metrics. */
-@Command(name = "metric", description = "Evaluation metrics (the official VQAv2 accuracy).",
+@Command(name = "metric", mixinStandardHelpOptions = true, description = "Evaluation metrics (the official VQAv2 accuracy).",
         subcommands = {MetricCommand.Vqa.class})
 final class MetricCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -30,11 +30,13 @@ final class MetricCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "vqa", description = {
+    @Command(name = "vqa", mixinStandardHelpOptions = true, description = {
             "The official VQAv2 accuracy.",
             "Per line: JSONL {\"pred\": \"...\", \"gts\": [10 answers]} on standard input or --in; one accuracy per line.",
             "Whole file: --results R.json --questions Q.json --annotations A.json (overall, per answer type, per question type)."})
     static final class Vqa implements Callable<Integer> {
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--in", description = "JSONL input file (default: standard input).") Path in;
 
         @ArgGroup(exclusive = false) Files3 files;
@@ -52,7 +54,7 @@ final class MetricCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             VqaAccuracy metric = leverPlus ? VqaAccuracy.leverPlus() : VqaAccuracy.official();
-            PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+            PrintWriter out = spec.commandLine().getOut();
             if (files == null) {
                 if (json) throw new IllegalArgumentException("--json applies to the whole-file mode (--results/--questions/--annotations)");
                 try (BufferedReader r = in == null

@@ -55,6 +55,27 @@ public record RlQuery(String key, int index, ObjectNode query, int[] candidatePo
         return new RlQuery(key, index, query, pool, cands, o);
     }
 
+    /**
+     * The query's human answers from {@code query.gt_answers_raw}, whichever way the file stores them: strings (v4) or
+     * official answer dicts {@code {"answer": ...}} (VQAv2 balanced). Empty when the file has no query object or no
+     * answers (then only the fallback string match could label a new prediction).
+     */
+    public java.util.Optional<List<String>> humanAnswers() {
+        if (query == null) return java.util.Optional.empty();
+        JsonNode raw = query.get("gt_answers_raw");
+        if (raw == null || !raw.isArray() || raw.isEmpty()) return java.util.Optional.empty();
+        List<String> out = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+            JsonNode a = raw.get(i);
+            if (a.isObject()) a = a.get("answer");
+            if (a == null || !a.isTextual())
+                throw new RlDataFormatException(null, key, "query.gt_answers_raw[" + i + "]",
+                        "expected a string or an object with a string \"answer\" but found " + JsonFields.describe(raw.get(i)));
+            out.add(a.textValue());
+        }
+        return java.util.Optional.of(out);
+    }
+
     /** True when the candidates use local pointers (Lever-Plus's test: the first candidate has {@code pointer_global}). */
     public boolean isLocal() {
         return !candidates.isEmpty() && candidates.get(0).isLocal();

@@ -15,6 +15,7 @@ import java.util.TreeMap;
  * where {@code vqa_correct} is absent.
  */
 public final class RlStats implements RlDataReader.Visitor {
+    // Counters below are updated only through add(QueryTally), by both the tree visitor and the token scanner.
     private long queries, candidates, positives, emptyQueries;
     private long allPositive, allNegative, mixed, localQueries;
     private int minPerQuery = Integer.MAX_VALUE, maxPerQuery;
@@ -23,11 +24,60 @@ public final class RlStats implements RlDataReader.Visitor {
     private final TreeMap<Double, Long> levels = new TreeMap<>();
     private long missingAcc;
 
-    /** Streams {@code file} and returns its statistics. */
+    /** Scans {@code file} (token level, no JSON trees: see {@link RlStatsScanner}) and returns its statistics. */
     public static RlStats of(Path file) throws IOException {
         RlStats s = new RlStats();
-        RlDataReader.stream(file, s);
+        RlStatsScanner.scan(file, s);
         return s;
+    }
+
+    /** Per-query counters, reused across queries by the scanner. */
+    static final class QueryTally {
+        int n, pos;
+        boolean firstLocal;
+        final long[] modes = new long[EvalMode.values().length];
+        final java.util.List<Double> accs = new java.util.ArrayList<>();
+        int missingAcc;
+
+        void reset() {
+            n = 0;
+            pos = 0;
+            firstLocal = false;
+            java.util.Arrays.fill(modes, 0);
+            accs.clear();
+            missingAcc = 0;
+        }
+
+        void candidate(Integer hard, Double acc, EvalMode mode, boolean local) {
+            if (n == 0) firstLocal = local;
+            n++;
+            boolean positive = hard != null ? hard == 1 : acc != null && acc > 0;
+            if (positive) pos++;
+            modes[mode.ordinal()]++;
+            if (acc == null) missingAcc++;
+            else accs.add(acc);
+        }
+    }
+
+    void sawMeta() {
+        hasMeta = true;
+    }
+
+    /** Adds one scanned query. */
+    void add(QueryTally t) {
+        queries++;
+        candidates += t.n;
+        minPerQuery = Math.min(minPerQuery, t.n);
+        maxPerQuery = Math.max(maxPerQuery, t.n);
+        if (t.firstLocal) localQueries++;
+        for (EvalMode m : EvalMode.values()) if (t.modes[m.ordinal()] > 0) modes.merge(m, t.modes[m.ordinal()], Long::sum);
+        for (double a : t.accs) levels.merge(level(a), 1L, Long::sum);
+        missingAcc += t.missingAcc;
+        positives += t.pos;
+        if (t.n == 0) emptyQueries++;
+        else if (t.pos == t.n) allPositive++;
+        else if (t.pos == 0) allNegative++;
+        else mixed++;
     }
 
     /** Statistics of an in-memory file. */
@@ -43,24 +93,9 @@ public final class RlStats implements RlDataReader.Visitor {
     }
 
     @Override public void query(RlQuery q) {
-        queries++;
-        int n = q.candidates().size();
-        candidates += n;
-        minPerQuery = Math.min(minPerQuery, n);
-        maxPerQuery = Math.max(maxPerQuery, n);
-        if (q.isLocal()) localQueries++;
-        int pos = 0;
-        for (RlCandidate c : q.candidates()) {
-            if (c.isPositive()) pos++;
-            modes.merge(c.evalMode(), 1L, Long::sum);
-            if (c.vqaAccScore() == null) missingAcc++;
-            else levels.merge(level(c.vqaAccScore()), 1L, Long::sum);
-        }
-        positives += pos;
-        if (n == 0) emptyQueries++;
-        else if (pos == n) allPositive++;
-        else if (pos == 0) allNegative++;
-        else mixed++;
+        QueryTally t = new QueryTally();
+        for (RlCandidate c : q.candidates()) t.candidate(c.vqaCorrect(), c.vqaAccScore(), c.evalMode(), c.isLocal());
+        add(t);
     }
 
     /** Accuracy values are grouped after rounding to 6 decimals (0.6000000000000001 and 0.6 are one level). */

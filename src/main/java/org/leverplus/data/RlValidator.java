@@ -103,9 +103,13 @@ public final class RlValidator {
             }
             int[] g = c.globalPointer();
             Set<Integer> inSeq = new HashSet<>();
+            boolean selfReported = false;
             for (int t = 0; t < g.length; t++) {
                 if (!inSeq.add(g[t])) problem(q, f + "pointer", "ICD " + g[t] + " is repeated within the sequence " + Arrays.toString(g));
-                if (g[t] == q.index()) problem(q, f + "pointer", "the sequence " + Arrays.toString(g) + " contains the query itself");
+                if (g[t] == q.index() && !selfReported) {
+                    problem(q, f + "pointer", "the sequence " + Arrays.toString(g) + " contains the query itself");
+                    selfReported = true;
+                }
             }
             Double acc = c.vqaAccScore();
             if (acc != null && !(acc >= 0 && acc <= 1)) problem(q, f + "vqa_acc_score", "expected a value in [0, 1] but found " + acc);

@@ -33,12 +33,19 @@ public final class SyntheticRlData {
      * @param candidates candidates per query
      * @param poolSize   train-split size the global ids are drawn from (k64 pools have 64 items)
      * @param seed       random seed (same seed, same file)
+     * @param firstIndex global id of the first query (shards of one run use disjoint ranges, as Lever-Plus's
+     *                   {@code [start, end)} shards do)
      */
-    public record Spec(Format format, int queries, int candidates, int poolSize, long seed) {
+    public record Spec(Format format, int queries, int candidates, int poolSize, long seed, int firstIndex) {
         public Spec {
-            if (queries < 0 || candidates < 1 || poolSize < 70)
-                throw new IllegalArgumentException("synthetic RL data: expected queries >= 0, candidates >= 1, pool >= 70 but found "
-                        + queries + ", " + candidates + ", " + poolSize);
+            if (queries < 0 || candidates < 1 || poolSize < 70 || firstIndex < 0 || (long) firstIndex + queries > poolSize)
+                throw new IllegalArgumentException("synthetic RL data: expected 0 <= first index, first index + queries <= pool, candidates >= 1, pool >= 70 but found "
+                        + queries + " queries from " + firstIndex + ", " + candidates + " candidates, pool " + poolSize);
+        }
+
+        /** Queries spread over the whole pool, starting at id 0. */
+        public Spec(Format format, int queries, int candidates, int poolSize, long seed) {
+            this(format, queries, candidates, poolSize, seed, 0);
         }
     }
 
@@ -54,9 +61,9 @@ public final class SyntheticRlData {
     public static void write(Spec spec, Path out, boolean overwrite) throws IOException {
         SplittableRandom rnd = new SplittableRandom(spec.seed());
         try (RlDataWriter w = RlDataWriter.open(out, overwrite)) {
-            int step = Math.max(1, spec.poolSize() / Math.max(1, spec.queries()));
+            int step = Math.max(1, (spec.poolSize() - spec.firstIndex()) / Math.max(1, spec.queries()));
             for (int i = 0; i < spec.queries(); i++) {
-                int qidx = (int) ((long) i * step % spec.poolSize());
+                int qidx = spec.firstIndex() + i * step; // distinct and < pool, since first + queries * step <= pool
                 w.query(RlQuery.parse(Integer.toString(qidx), query(spec, qidx, rnd), out.toString()));
             }
             if (spec.format() != Format.V1) w.meta(meta(spec));

@@ -44,8 +44,17 @@ public final class AtomicOutput implements AutoCloseable {
         checkOverwrite(abs, overwrite);
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        return new AtomicOutput(abs, temp, overwrite);
+        // Files.createFile (not createTempFile): the output then gets the usual umask permissions, not 0600.
+        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            Path temp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(rnd.nextLong() >>> 16) + ".tmp");
+            try {
+                Files.createFile(temp);
+                return new AtomicOutput(abs, temp, overwrite);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) throw e;
+            }
+        }
     }
 
     private static void checkOverwrite(Path target, boolean overwrite) throws FileAlreadyExistsException {

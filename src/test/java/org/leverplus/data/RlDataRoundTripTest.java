@@ -87,6 +87,17 @@ class RlDataRoundTripTest {
     }
 
     @Test
+    void humanAnswersFromBothStorageForms() {
+        RlData v4 = SyntheticRlData.generate(new SyntheticRlData.Spec(SyntheticRlData.Format.V4, 2, 2, 500, 3));
+        RlData bal = SyntheticRlData.generate(new SyntheticRlData.Spec(SyntheticRlData.Format.BALANCED, 2, 2, 500, 3));
+        RlData v1 = SyntheticRlData.generate(new SyntheticRlData.Spec(SyntheticRlData.Format.V1, 2, 2, 500, 3));
+        java.util.List<String> expected = java.util.List.of("red", "red", "red", "red", "red", "red", "blue", "blue", "blue", "blue");
+        assertEquals(expected, v4.queries().get(0).humanAnswers().orElseThrow());
+        assertEquals(expected, bal.queries().get(0).humanAnswers().orElseThrow());
+        assertTrue(v1.queries().get(0).humanAnswers().isEmpty());
+    }
+
+    @Test
     void truncatedJsonNamesFileAndKey() throws Exception {
         Path in = dir.resolve("t.json");
         Files.writeString(in, "{\"5\": {\"pointer_candidates\": [{\"pointer\": [1, 2]}]}, \"6\": {\"pointer_candidates\": [{\"poin");

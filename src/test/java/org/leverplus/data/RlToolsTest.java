@@ -195,6 +195,20 @@ class RlToolsTest {
     }
 
     @Test
+    void fastStatsScanAgreesWithTheTreeReader() throws Exception {
+        for (SyntheticRlData.Format f : SyntheticRlData.Format.values()) {
+            Path in = dir.resolve("st-" + f + ".json");
+            SyntheticRlData.write(new SyntheticRlData.Spec(f, 40, 9, 1000, 3), in, false);
+            assertEquals(RlStats.of(RlDataReader.read(in)).toJson(), RlStats.of(in).toJson(), f.toString());
+        }
+        Path bad = file("badstat.json", "\"4\": {\"pointer_candidates\": [{\"pointer\": [1, 2], \"vqa_acc_score\": \"high\"}]}");
+        RlDataFormatException e = assertThrows(RlDataFormatException.class, () -> RlStats.of(bad));
+        assertEquals("pointer_candidates[0].vqa_acc_score", e.field());
+        Path trunc = file("truncstat.json", "\"4\": {\"pointer_candidates\": [{\"pointer\": [1, 2]");
+        assertTrue(assertThrows(RlDataFormatException.class, () -> RlStats.of(trunc)).getMessage().contains("truncated"));
+    }
+
+    @Test
     void malformedInputsLeaveNoOutput() throws Exception {
         Path out = dir.resolve("never.json");
         List<String> bad = new ArrayList<>(List.of(
@@ -213,6 +227,11 @@ class RlToolsTest {
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
+        Path outOfRange = file("oor.json", "\"5\": {\"candidate_pool_ids\": [10, 20], \"pointer_candidates\": [{\"pointer\": [0, 2], \"pointer_global\": [10, 30]}]}");
+        RlDataFormatException oor = assertThrows(RlDataFormatException.class, () -> RlConvert.run(outOfRange, out, PointerConversion.Target.GLOBAL, false));
+        assertEquals("pointer_candidates[0].pointer[1]", oor.field());
+        assertTrue(oor.getMessage().contains("expected a position in [0, 2) but found 2"), oor.getMessage());
+        assertFalse(Files.exists(out));
         Path existing = dir.resolve("exists.json");
         Files.writeString(existing, "precious");
         Path good = file("good.json", query(1, 2, 1));
