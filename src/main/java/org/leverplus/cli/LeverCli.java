@@ -20,6 +20,7 @@ import java.io.PrintWriter;
                 SelectorCommand.class,
                 DataCommand.class,
                 MetricCommand.class,
+                VlmCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
