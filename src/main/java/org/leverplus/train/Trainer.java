@@ -146,7 +146,7 @@ public final class Trainer {
             log.printf("RL data: %d queries -> %d train groups, %d validation groups%n", qs.size(), rlTrain.size(), rlVal.size());
         }
         if (cfg.sft().epochs() > 0) {
-            List<TrainGroup> all = SftBeamData.read(cfg.sftData(), cfg.sftPools());
+            List<TrainGroup> all = SftGroups.read(cfg.sftData(), cfg.sftPools());
             int nTrain = (int) (0.9 * all.size());        // the original's SFT data_split(train_ratio=0.9)
             sftTrain = all.subList(0, nTrain);
             sftVal = all.subList(nTrain, all.size());

@@ -100,6 +100,37 @@ class TrainerTest {
         }
     }
 
+    @Test void sftUsesPoolPositionsAsLabelsAndFeedsRce(@TempDir Path dir) throws Exception {
+        Path[] d = data(dir);
+        StringBuilder beams = new StringBuilder("{"), pools = new StringBuilder("{");
+        java.util.Random r = new java.util.Random(5);
+        for (int a = 0; a < 10; a++) {
+            int[] pool = new int[12];
+            for (int i = 0; i < 12; i++) pool[i] = r.nextInt(80);
+            if (a > 0) { beams.append(','); pools.append(','); }
+            pools.append('"').append(a).append("\":").append(java.util.Arrays.toString(pool));
+            beams.append('"').append(a).append("\":{\"id_list\":[");
+            for (int b = 0; b < 5; b++) beams.append(b > 0 ? "," : "").append('[').append(pool[b]).append(',').append(pool[b + 5]).append(',').append(a).append(']');
+            beams.append("],\"score_list\":[5,4,3,2,1]}");
+        }
+        Path sft = dir.resolve("sft.json"), pl = dir.resolve("pools.json");
+        Files.writeString(sft, beams.append('}'));
+        Files.writeString(pl, pools.append('}'));
+        List<TrainGroup> gs = SftGroups.read(sft, pl);
+        assertEquals(10, gs.size());
+        assertArrayEquals(new int[]{1, 6}, gs.get(3).labels()[1], "labels are positions in the anchor's pool");
+        Path run = dir.resolve("sft-run");
+        TrainConfig c = config(run, d, 1, 0).withSft(sft, pl, 0.1);
+        c = c.withPhases(new TrainConfig.Phase(2, 1e-2, 1e-3, null), c.rce(), c.grpo());
+        new Trainer(c, quiet()).run();
+        for (String f : List.of("sft_epoch1.safetensors", "sft_epoch2.safetensors", "rce_epoch1.safetensors")) assertTrue(Files.exists(run.resolve(f)), f);
+        List<String> epochs = Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"type\":\"epoch\"") && l.contains("\"sft\"")).toList();
+        assertEquals(2, epochs.size());
+        double l1 = new com.fasterxml.jackson.databind.ObjectMapper().readTree(epochs.get(0)).get("train_loss").asDouble();
+        double l2 = new com.fasterxml.jackson.databind.ObjectMapper().readTree(epochs.get(1)).get("train_loss").asDouble();
+        assertTrue(l2 < l1, l1 + " -> " + l2);
+    }
+
     @Test void batchedGroupsGiveTheSameCheckpointsShapesAndRun(@TempDir Path dir) throws Exception {
         Path[] d = data(dir);
         Path run = dir.resolve("b4");
