@@ -28,6 +28,9 @@ final class SelectorCommand implements Runnable {
         @Option(names = "--embeddings", required = true) Path embeddings;
         @Option(names = "--shots", split = ",", defaultValue = "1,2,3,4") List<Integer> shots;
         @Option(names = "--out", required = true) Path out;
+        @Option(names = "--reward-mode", defaultValue = "hard_plus_soft", description = "Reward formula of the RCE loss (default ${DEFAULT-VALUE}).") String rewardMode;
+        @Option(names = "--skip-fallback-reward", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Skip fallback-labelled candidates as training does (default on).") boolean skipFallback;
         @Option(names = "--overwrite") boolean overwrite;
 
         @Override public Integer call() throws Exception {
@@ -37,7 +40,8 @@ final class SelectorCommand implements Runnable {
             try (TensorScope scope = TensorScope.open();
                  SelectorCheckpoint.Loaded l = SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict())) {
                 Tensor emb = Embeddings.load(embeddings);
-                double mean = SelectorScoring.score(l.model(), rlData, emb, s, RewardConfig.defaults(), out, overwrite);
+                RewardConfig rc = RewardConfig.defaults().withMode(org.leverplus.reward.RewardMode.parse(rewardMode)).withSkipFallback(skipFallback);
+                double mean = SelectorScoring.score(l.model(), rlData, emb, s, rc, out, overwrite);
                 System.out.println("wrote " + out);
                 System.out.printf("mean RCE loss (temperature 1, raw rewards): %.6f%n", mean);
                 return 0;
