@@ -1,5 +1,6 @@
 package org.leverplus.selector;
 
+import org.bytedeco.pytorch.Tensor;
 import org.leverplus.torch.TensorScope;
 import org.leverplus.torch.TorchRuntime;
 
@@ -22,6 +23,7 @@ public final class IcdSelector implements AutoCloseable {
     private final PointerSelector model;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
+    private Tensor bankRaw, bankProjected;   // optional candidate bank [N,d] and its projections [N,H]
 
     private IcdSelector(PointerSelector model) {
         this.model = model;
@@ -78,11 +80,76 @@ public final class IcdSelector implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers the embeddings that candidate pools are drawn from (typically the whole training split, [N][d]) and
+     * projects them once, so that {@link #select(float[], int[], int)} only gathers rows: in a service where every
+     * pool comes from the same candidate set this removes the pool-sized matrix product from each request.
+     * Replaces an earlier bank.
+     */
+    public void setCandidateBank(float[][] embeddings) {
+        int d = embeddingDim();
+        float[] flat = new float[embeddings.length * d];
+        for (int i = 0; i < embeddings.length; i++) {
+            if (embeddings[i] == null || embeddings[i].length != d)
+                throw new IllegalArgumentException("candidate bank row " + i + ": expected " + d + " values, got "
+                        + (embeddings[i] == null ? "null" : embeddings[i].length));
+            System.arraycopy(embeddings[i], 0, flat, i * d, d);
+        }
+        lock.writeLock().lock();
+        try (TensorScope s = TensorScope.open()) {
+            if (closed) throw new IllegalStateException("IcdSelector is closed");
+            Tensor raw = Tensors.floats(flat, embeddings.length, d);
+            Tensor proj = model.projectCandidates(raw);
+            raw.retainReference();   // outlive this scope (released when replaced or closed)
+            proj.retainReference();
+            releaseBank();
+            bankRaw = raw;
+            bankProjected = proj;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Picks {@code shots} distinct candidates for a query from a pool given as rows of the candidate bank
+     * ({@link #setCandidateBank}).
+     *
+     * @return positions into {@code poolIds}, in prompt order
+     */
+    public int[] select(float[] queryEmbedding, int[] poolIds, int shots) {
+        int d = embeddingDim();
+        if (queryEmbedding == null || queryEmbedding.length != d)
+            throw new IllegalArgumentException("query embedding: expected " + d + " values, got " + (queryEmbedding == null ? "null" : queryEmbedding.length));
+        if (poolIds == null || poolIds.length == 0) throw new IllegalArgumentException("pool ids: the pool is empty");
+        lock.readLock().lock();
+        try (TensorScope s = TensorScope.open(); org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
+            if (closed) throw new IllegalStateException("IcdSelector is closed");
+            if (bankRaw == null) throw new IllegalStateException("no candidate bank: call setCandidateBank first");
+            long n = bankRaw.size(0);
+            long[] ids = new long[poolIds.length];
+            for (int i = 0; i < ids.length; i++) {
+                if (poolIds[i] < 0 || poolIds[i] >= n) throw new IllegalArgumentException("pool id " + poolIds[i] + " outside the candidate bank of " + n + " rows");
+                ids[i] = poolIds[i];
+            }
+            Tensor idx = Tensors.longs(ids, ids.length);
+            return model.greedyInference(Tensors.floats(queryEmbedding, d), bankRaw.index_select(0, idx), bankProjected.index_select(0, idx), shots);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void releaseBank() {
+        if (bankRaw != null) { bankRaw.releaseReference(); bankProjected.releaseReference(); }
+        bankRaw = null;
+        bankProjected = null;
+    }
+
     @Override public void close() {
         lock.writeLock().lock();
         try {
             if (!closed) {
                 closed = true;
+                releaseBank();
                 model.close();
             }
         } finally {

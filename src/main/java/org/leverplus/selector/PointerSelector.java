@@ -463,6 +463,24 @@ public final class PointerSelector implements AutoCloseable {
      * @return pool positions, in prompt order
      */
     public int[] greedyInference(Tensor query, Tensor pool, int shots) {
+        return greedyInference(query, pool, null, shots);
+    }
+
+    /**
+     * The projected, normalised candidates {@code normalize(Wc Win x)} [N,H] of an embedding matrix [N,d]: what
+     * {@link #greedyInference(Tensor, Tensor, Tensor, int)} can reuse for pools drawn from a fixed candidate set.
+     */
+    public Tensor projectCandidates(Tensor embeddings) {
+        try (org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
+            return l2normalize(embeddings.mm(inferenceWeights().candFused().t()));
+        }
+    }
+
+    /**
+     * As {@link #greedyInference(Tensor, Tensor, int)}, with the pool's projected candidates [K,H] precomputed by
+     * {@link #projectCandidates} (null: computed here).
+     */
+    public int[] greedyInference(Tensor query, Tensor pool, Tensor projectedPool, int shots) {
         int k = (int) pool.size(0);
         if (shots < 1 || shots > k) throw new IllegalArgumentException("shots must be in [1, pool size " + k + "], got " + shots);
         if (gate == null || isTraining())
@@ -480,7 +498,7 @@ public final class PointerSelector implements AutoCloseable {
             hq = norms[l].forward(out.add(hq));
         }
         Tensor s = l2normalize(queryProj.weight().mv(hq));                                                // [H]
-        Tensor c = l2normalize(pool.mm(w.candFused().t()));                                               // [K,H]
+        Tensor c = projectedPool != null ? projectedPool : l2normalize(pool.mm(w.candFused().t()));     // [K,H]
         Tensor bias = torch.zeros(k).to(pool.device(), ScalarType.Float);
         int[] out = new int[shots];
         for (int t = 0; t < shots; t++) {

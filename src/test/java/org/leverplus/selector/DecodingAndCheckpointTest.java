@@ -65,6 +65,10 @@ class DecodingAndCheckpointTest {
                             fast = m.greedyInference(q.squeeze(0), pool.squeeze(0), shots);
                         }
                         assertArrayEquals(SelectorDecoder.greedy(m, q, pool, shots).positions(), fast, c + " seed " + seed + " shots " + shots);
+                        try (org.bytedeco.pytorch.AutoGradMode ng = new org.bytedeco.pytorch.AutoGradMode(false)) {
+                            int[] banked = m.greedyInference(q.squeeze(0), pool.squeeze(0), m.projectCandidates(pool.squeeze(0)), shots);
+                            assertArrayEquals(fast, banked, "projected pool " + c);
+                        }
                     }
                 }
     }
@@ -92,6 +96,16 @@ class DecodingAndCheckpointTest {
         }
         try (IcdSelector sel = IcdSelector.load(f)) {
             assertArrayEquals(expected, sel.select(q, pool, 4));
+            // a candidate bank: pools given as row ids select the same as the rows themselves
+            float[][] bank = new float[20][8];
+            for (float[] row : bank) for (int i = 0; i < 8; i++) row[i] = (float) r.nextGaussian();
+            int[] ids = {17, 3, 9, 0, 12, 5, 8};
+            float[][] rows = new float[ids.length][];
+            for (int i = 0; i < ids.length; i++) rows[i] = bank[ids[i]];
+            assertThrows(IllegalStateException.class, () -> sel.select(q, ids, 4));
+            sel.setCandidateBank(bank);
+            assertArrayEquals(sel.select(q, rows, 4), sel.select(q, ids, 4));
+            assertThrows(IllegalArgumentException.class, () -> sel.select(q, new int[]{20}, 1));
             // concurrent use gives the same answer
             List<Thread> ts = new ArrayList<>();
             List<int[]> results = Collections.synchronizedList(new ArrayList<>());
