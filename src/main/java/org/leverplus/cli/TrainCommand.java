@@ -114,10 +114,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withRun(seed, !noShuffle, batchGroups, overwrite, resume)
                 .withGrpoOptions(new TrainConfig.GrpoOptions(clipEps, klBeta, adaptiveKl, ref, curriculum, 1, 3, 5, freeze, ppoOnly))
                 .withOptions(rc, sharing, gradClip, tempStart, tempEnd, allowMissing, ignoreUnexpected);
-        if (trainRatio != 0.8) cfg = new TrainConfig(cfg.runDir(), cfg.rlData(), cfg.sftData(), cfg.sftPools(), cfg.embeddings(), cfg.selector(),
-                cfg.reward(), cfg.seed(), cfg.shuffle(), cfg.batchGroups(), cfg.dropoutSharing(), cfg.gradClip(), trainRatio, cfg.sft(), cfg.rce(),
-                cfg.grpo(), cfg.sftLabelSmoothing(), cfg.rceTempStart(), cfg.rceTempEnd(), cfg.grpoOptions(), cfg.allowMissing(),
-                cfg.ignoreUnexpected(), cfg.overwrite(), cfg.resume());
+        cfg = cfg.withTrainRatio(trainRatio);
         Trainer.Result r = new Trainer(cfg, System.out).device(device).run();
         System.out.println("final checkpoint: " + (r.finalCheckpoint() == null ? "(no phase ran)" : r.finalCheckpoint()));
         r.best().forEach((phase, b) -> System.out.println("best " + phase + " epoch: " + b.get("epoch") + " (val loss " + b.get("val_loss") + ")"));

@@ -85,6 +85,12 @@ public record TrainConfig(Path runDir, Path rlData, Path sftData, Path sftPools,
                 gradClip, trainRatio, sft, rce, grpo, sftLabelSmoothing, rceTempStart, rceTempEnd, grpoOptions, allowMissing, ignoreUnexpected, overwrite, resume);
     }
 
+    public TrainConfig withTrainRatio(double ratio) {
+        if (!(ratio > 0 && ratio <= 1)) throw new IllegalArgumentException("--train-ratio must be in (0, 1], got " + ratio);
+        return new TrainConfig(runDir, rlData, sftData, sftPools, embeddings, selector, reward, seed, shuffle, batchGroups, dropoutSharing,
+                gradClip, ratio, sft, rce, grpo, sftLabelSmoothing, rceTempStart, rceTempEnd, grpoOptions, allowMissing, ignoreUnexpected, overwrite, resume);
+    }
+
     public TrainConfig withGrpoOptions(GrpoOptions g) {
         return new TrainConfig(runDir, rlData, sftData, sftPools, embeddings, selector, reward, seed, shuffle, batchGroups, dropoutSharing,
                 gradClip, trainRatio, sft, rce, grpo, sftLabelSmoothing, rceTempStart, rceTempEnd, g, allowMissing, ignoreUnexpected, overwrite, resume);
