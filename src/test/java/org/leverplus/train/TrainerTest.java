@@ -131,6 +131,31 @@ class TrainerTest {
         assertTrue(l2 < l1, l1 + " -> " + l2);
     }
 
+    @Test void grpoFreezeBackboneAndReferencePolicyOptions(@TempDir Path dir) throws Exception {
+        Path[] d = data(dir);
+        Path run = dir.resolve("frozen");
+        TrainConfig c = config(run, d, 1, 1).withGrpoOptions(new TrainConfig.GrpoOptions(0.2, 0.1, true,
+                TrainConfig.GrpoReference.BEFORE_RCE, true, 1, 3, 5, true, false));
+        new Trainer(c, quiet()).run();
+        try (TensorScope s = TensorScope.open(); SafetensorsFile rce = Safetensors.open(run.resolve("rce_epoch1.safetensors"));
+             SafetensorsFile grpo = Safetensors.open(run.resolve("grpo_epoch1.safetensors"));
+             SafetensorsFile ref = Safetensors.open(run.resolve("grpo_reference.safetensors"));
+             org.leverplus.selector.PointerSelector fresh = org.leverplus.selector.PointerSelector.create(TINY, 42)) {
+            for (String n : rce.names()) {
+                boolean frozen = n.startsWith("input_proj") || n.startsWith("query_proj") || n.startsWith("cand_proj");
+                float[] a = Tensors.toFloats(rce.get(n)), b = Tensors.toFloats(grpo.get(n));
+                if (frozen) assertArrayEquals(a, b, 0f, n + " is frozen during GRPO");
+                else assertFalse(java.util.Arrays.equals(a, b), n + " trains during GRPO");
+                // --grpo-reference before-rce: the reference is the policy RCE started from (here the seeded fresh model)
+                assertArrayEquals(Tensors.toFloats(fresh.parameters().get(n)), Tensors.toFloats(ref.get(n)), 0f, n);
+            }
+        }
+        List<String> grpoSteps = Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"phase\":\"grpo\"") && l.contains("\"type\":\"step\"")).toList();
+        assertFalse(grpoSteps.isEmpty());
+        for (String k : List.of("beta", "kl", "mean_ratio", "std_advantage", "grad_norm", "groups_per_s")) assertTrue(grpoSteps.get(0).contains("\"" + k + "\""), k);
+    }
+
     @Test void batchedGroupsGiveTheSameCheckpointsShapesAndRun(@TempDir Path dir) throws Exception {
         Path[] d = data(dir);
         Path run = dir.resolve("b4");
