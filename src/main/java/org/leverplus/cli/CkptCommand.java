@@ -17,14 +17,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code lever ckpt check|import}: selector checkpoint matching and conversion of Lever-Plus checkpoints. */
-@Command(name = "ckpt", description = "Selector checkpoints: check parameter matching, import Lever-Plus .pt/.ckpt files.",
+@Command(name = "ckpt", mixinStandardHelpOptions = true, description = "Selector checkpoints: check parameter matching, import Lever-Plus .pt/.ckpt files.",
         subcommands = {CkptCommand.Check.class, CkptCommand.Import.class})
 final class CkptCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    @Command(name = "check", description = "Match a checkpoint against a selector architecture; exit 1 on any mismatch.")
+    @Command(name = "check", mixinStandardHelpOptions = true, description = "Match a checkpoint against a selector architecture; exit 1 on any mismatch.")
     static final class Check implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "CKPT") Path ckpt;
         @Option(names = "--arch", description = "Expected architecture (v3, v4_5_additive); default: the checkpoint's metadata.") String arch;
@@ -53,7 +53,7 @@ final class CkptCommand implements Runnable {
         }
     }
 
-    @Command(name = "import", description = "Convert a Lever-Plus RL .pt or Lightning .ckpt selector checkpoint to safetensors.")
+    @Command(name = "import", mixinStandardHelpOptions = true, description = "Convert a Lever-Plus RL .pt or Lightning .ckpt selector checkpoint to safetensors.")
     static final class Import implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "IN") Path in;
         @Option(names = "--out", required = true) Path out;

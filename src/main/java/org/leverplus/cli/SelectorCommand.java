@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code lever selector score}: per-query log-probabilities, RCE loss and greedy selections of a checkpoint. */
-@Command(name = "selector", description = "Pointer selector tools.", subcommands = SelectorCommand.Score.class)
+@Command(name = "selector", mixinStandardHelpOptions = true, description = "Pointer selector tools.", subcommands = SelectorCommand.Score.class)
 final class SelectorCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    @Command(name = "score", description = "Score an RL data file with a checkpoint (eval mode): one JSON line per query.")
+    @Command(name = "score", mixinStandardHelpOptions = true, description = "Score an RL data file with a checkpoint (eval mode): one JSON line per query.")
     static final class Score implements Callable<Integer> {
         @Option(names = "--checkpoint", required = true) Path checkpoint;
         @Option(names = "--rl-data", required = true) Path rlData;
