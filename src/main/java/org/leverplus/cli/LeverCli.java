@@ -15,6 +15,9 @@ import java.io.PrintWriter;
         subcommands = {
                 DoctorCommand.class,
                 KernelsCommand.class,
+                TrainCommand.class,
+                CkptCommand.class,
+                SelectorCommand.class,
                 DataCommand.class,
                 MetricCommand.class,
                 VlmCommand.class,

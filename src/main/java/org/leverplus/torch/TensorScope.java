@@ -28,13 +28,17 @@ public final class TensorScope implements AutoCloseable {
 
     /** Detaches {@code p} from this scope (and any enclosing one): the caller now owns it and must close it. */
     public <P extends Pointer> P keep(P p) {
+        // PointerScope.detach releases the reference the scope took on attach; an object created in the scope holds
+        // only that one, so without our own reference first it would be freed right here.
+        p.retainReference();
         scope.detach(p);
         return p;
     }
 
     /** Attaches a kept object to this scope again, so it is released with it. */
     public <P extends Pointer> P adopt(P p) {
-        scope.attach(p);
+        scope.attach(p);        // the scope's reference ...
+        p.releaseReference();   // ... replaces the caller's, so closing the scope frees it
         return p;
     }
 

@@ -1,0 +1,303 @@
+package org.leverplus.io;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.leverplus.torch.TorchRuntime;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads PyTorch's zip+pickle files ({@code torch.save} since 1.6: {@code .pt}, Lightning {@code .ckpt}) without
+ * Python: {@code <prefix>/data.pkl} is unpickled by a small interpreter for the subset such files use (dicts, lists,
+ * tuples, strings, numbers, booleans, None, {@code OrderedDict}, {@code torch._utils._rebuild_tensor_v2} /
+ * {@code _rebuild_parameter} and persistent storages {@code ('storage', torch.FloatStorage, key, location, numel)}
+ * read from {@code <prefix>/data/<key>}). Any other class is kept as a {@link PyObject} placeholder holding its
+ * arguments and state, so unknown entries (optimizer states, config objects) never stop a checkpoint from loading.
+ * <p>
+ * Python values map to: dict → LinkedHashMap, list → ArrayList, tuple → unmodifiable List, str → String, int → Long
+ * (BigInteger beyond 64 bits), float → Double, bool → Boolean, None → null, bytes → byte[], tensor → LibTorch Tensor
+ * (a contiguous CPU copy with the saved sizes and strides applied).
+ */
+public final class TorchZipFile {
+    private TorchZipFile() {}
+
+    /** An instance of a Python class the reader does not model: {@code module.name(args)} plus BUILD state. */
+    public record PyObject(String module, String name, List<Object> args, Object state, Map<Object, Object> items) {
+        @Override public String toString() { return module + "." + name + args; }
+    }
+
+    /** A class reference from GLOBAL, before it is called. */
+    private record PyGlobal(String module, String name) {}
+
+    private record Storage(String key, ScalarType dtype) {}
+
+    /** Loads the pickled object of a PyTorch zip file. */
+    public static Object load(Path file) throws IOException {
+        TorchRuntime.init();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            String pkl = null;
+            for (var en = zip.entries(); en.hasMoreElements(); ) {
+                String n = en.nextElement().getName();
+                if (n.endsWith("data.pkl") && (n.equals("data.pkl") || n.endsWith("/data.pkl")) && n.indexOf('/') == n.lastIndexOf('/')) {
+                    pkl = n;
+                    break;
+                }
+            }
+            if (pkl == null) throw new IOException(file + ": not a PyTorch zip checkpoint (no <prefix>/data.pkl entry); "
+                    + "files written by torch.save before PyTorch 1.6 (legacy tar/pickle format) are not supported");
+            String prefix = pkl.substring(0, pkl.length() - "data.pkl".length());
+            byte[] bytes = zip.getInputStream(zip.getEntry(pkl)).readAllBytes();
+            return new Unpickler(file, zip, prefix, bytes).run();
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(file + ": not a PyTorch zip checkpoint (" + e.getMessage() + "); legacy (pre-1.6) files are not supported", e);
+        }
+    }
+
+    private static final class Unpickler {
+        private static final Object MARK = new Object();
+        private final Path file;
+        private final ZipFile zip;
+        private final String prefix;
+        private final ByteBuffer in;
+        private final List<Object> stack = new ArrayList<>();
+        private final Map<Integer, Object> memo = new HashMap<>();
+        private final Map<String, Tensor> storages = new HashMap<>();
+
+        Unpickler(Path file, ZipFile zip, String prefix, byte[] data) {
+            this.file = file;
+            this.zip = zip;
+            this.prefix = prefix;
+            this.in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        Object run() throws IOException {
+            while (true) {
+                if (!in.hasRemaining()) throw bad("pickle ends without STOP");
+                int op = in.get() & 0xff;
+                switch (op) {
+                    case 0x80 -> in.get();                                   // PROTO
+                    case 0x95 -> in.getLong();                               // FRAME
+                    case '.' -> { return pop(); }                            // STOP
+                    case '(' -> stack.add(MARK);
+                    case ')' -> stack.add(List.of());
+                    case '}' -> stack.add(new LinkedHashMap<>());
+                    case ']' -> stack.add(new ArrayList<>());
+                    case 'N' -> stack.add(null);
+                    case 0x88 -> stack.add(Boolean.TRUE);
+                    case 0x89 -> stack.add(Boolean.FALSE);
+                    case 'K' -> stack.add((long) (in.get() & 0xff));
+                    case 'M' -> stack.add((long) (in.getShort() & 0xffff));
+                    case 'J' -> stack.add((long) in.getInt());
+                    case 0x8a -> stack.add(readLong(in.get() & 0xff));      // LONG1
+                    case 0x8b -> stack.add(readLong(in.getInt()));          // LONG4
+                    case 'G' -> stack.add(Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT is big-endian
+                    case 'X' -> stack.add(str(in.getInt()));
+                    case 0x8c -> stack.add(str(in.get() & 0xff));           // SHORT_BINUNICODE
+                    case 0x8d -> stack.add(str((int) in.getLong()));        // BINUNICODE8
+                    case 'T' -> stack.add(str(in.getInt()));                // BINSTRING (latin-1 treated as UTF-8)
+                    case 'U' -> stack.add(str(in.get() & 0xff));            // SHORT_BINSTRING
+                    case 'B' -> stack.add(bytes(in.getInt()));
+                    case 'C' -> stack.add(bytes(in.get() & 0xff));
+                    case 'c' -> stack.add(new PyGlobal(line(), line()));     // GLOBAL
+                    case 0x93 -> { String name = (String) pop(); String mod = (String) pop(); stack.add(new PyGlobal(mod, name)); }
+                    case 'q' -> memo.put(in.get() & 0xff, peek());          // BINPUT
+                    case 'r' -> memo.put(in.getInt(), peek());              // LONG_BINPUT
+                    case 0x94 -> memo.put(memo.size(), peek());             // MEMOIZE
+                    case 'h' -> stack.add(memoGet(in.get() & 0xff));
+                    case 'j' -> stack.add(memoGet(in.getInt()));
+                    case '0' -> pop();
+                    case '2' -> stack.add(peek());
+                    case 0x85 -> stack.add(tuple(1));
+                    case 0x86 -> stack.add(tuple(2));
+                    case 0x87 -> stack.add(tuple(3));
+                    case 't' -> stack.add(Collections.unmodifiableList(new ArrayList<>(popMark())));
+                    case 'l' -> stack.add(new ArrayList<>(popMark()));
+                    case 'd' -> { List<Object> xs = popMark(); Map<Object, Object> m = new LinkedHashMap<>(); for (int i = 0; i + 1 < xs.size(); i += 2) m.put(xs.get(i), xs.get(i + 1)); stack.add(m); }
+                    case 'a' -> { Object v = pop(); asList(peek()).add(v); }
+                    case 'e' -> { List<Object> xs = popMark(); asList(peek()).addAll(xs); }
+                    case 's' -> { Object v = pop(); Object k = pop(); asMap(peek()).put(k, v); }
+                    case 'u' -> { List<Object> xs = popMark(); Map<Object, Object> m = asMap(peek()); for (int i = 0; i + 1 < xs.size(); i += 2) m.put(xs.get(i), xs.get(i + 1)); }
+                    case 0x8f -> stack.add(new ArrayList<>());                // EMPTY_SET (as a list)
+                    case 0x90 -> { List<Object> xs = popMark(); asList(peek()).addAll(xs); }
+                    case 0x91 -> stack.add(new ArrayList<>(popMark()));       // FROZENSET
+                    case 'Q' -> stack.add(persistentLoad(pop()));            // BINPERSID
+                    case 'R' -> { Object args = pop(); Object fn = pop(); stack.add(call(fn, args)); }
+                    case 0x81 -> { Object args = pop(); Object cls = pop(); stack.add(call(cls, args)); } // NEWOBJ
+                    case 'b' -> { Object st = pop(); build(peek(), st); }     // BUILD
+                    default -> throw bad(String.format("unsupported pickle opcode 0x%02x at byte %d", op, in.position() - 1));
+                }
+            }
+        }
+
+        private List<Object> tuple(int n) throws IOException {
+            Object[] xs = new Object[n];
+            for (int i = n - 1; i >= 0; i--) xs[i] = pop();
+            List<Object> l = new ArrayList<>(n);
+            Collections.addAll(l, xs);
+            return Collections.unmodifiableList(l);
+        }
+
+        private Object call(Object fn, Object argsObj) throws IOException {
+            if (!(fn instanceof PyGlobal g)) throw bad("REDUCE on a non-class value " + fn);
+            List<Object> args = argsObj instanceof List<?> l ? castList(l) : List.of();
+            String q = g.module() + "." + g.name();
+            switch (q) {
+                case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor" -> { return rebuildTensor(args); }
+                case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state" -> { return args.get(0); }
+                case "collections.OrderedDict", "builtins.dict", "__builtin__.dict" -> {
+                    Map<Object, Object> m = new LinkedHashMap<>();
+                    if (!args.isEmpty() && args.get(0) instanceof List<?> pairs)
+                        for (Object p : pairs) if (p instanceof List<?> kv && kv.size() == 2) m.put(kv.get(0), kv.get(1));
+                    return m;
+                }
+                default -> { return new PyObject(g.module(), g.name(), args, null, new LinkedHashMap<>()); }
+            }
+        }
+
+        private void build(Object target, Object state) {
+            // OrderedDict state (e.g. state_dict._metadata) and unknown objects' state: kept only on placeholders
+            if (target instanceof PyObject p) stack.set(stack.size() - 1, new PyObject(p.module(), p.name(), p.args(), state, p.items()));
+        }
+
+        private Object persistentLoad(Object pid) throws IOException {
+            if (!(pid instanceof List<?> t) || t.size() < 5 || !"storage".equals(t.get(0)))
+                throw bad("unsupported persistent id " + pid);
+            String cls = t.get(1) instanceof PyGlobal g ? g.name() : String.valueOf(t.get(1));
+            return new Storage(String.valueOf(t.get(2)), dtypeOf(cls));
+        }
+
+        private ScalarType dtypeOf(String storageClass) throws IOException {
+            return switch (storageClass) {
+                case "FloatStorage" -> ScalarType.Float;
+                case "DoubleStorage" -> ScalarType.Double;
+                case "HalfStorage" -> ScalarType.Half;
+                case "BFloat16Storage" -> ScalarType.BFloat16;
+                case "LongStorage" -> ScalarType.Long;
+                case "IntStorage" -> ScalarType.Int;
+                case "ShortStorage" -> ScalarType.Short;
+                case "CharStorage" -> ScalarType.Char;
+                case "ByteStorage" -> ScalarType.Byte;
+                case "BoolStorage" -> ScalarType.Bool;
+                default -> throw bad("unsupported storage class torch." + storageClass);
+            };
+        }
+
+        private Tensor storageTensor(Storage s) throws IOException {
+            Tensor t = storages.get(s.key());
+            if (t != null) return t;
+            ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
+            if (e == null) throw bad("storage '" + s.key() + "' referenced by the pickle is missing (" + prefix + "data/" + s.key() + ")");
+            byte[] raw = zip.getInputStream(e).readAllBytes();
+            try (BytePointer p = new BytePointer(raw)) {
+                Tensor bytes = torch.from_blob(p, new long[]{raw.length}, new TensorOptions(ScalarType.Byte)).clone();
+                t = raw.length == 0 ? torch.empty(new long[]{0}, new TensorOptions(s.dtype()), null) : bytes.view(s.dtype());
+            }
+            storages.put(s.key(), t);
+            return t;
+        }
+
+        private Tensor rebuildTensor(List<Object> a) throws IOException {
+            if (a.size() < 4 || !(a.get(0) instanceof Storage st)) throw bad("_rebuild_tensor_v2 with unexpected arguments " + a);
+            Tensor flat = storageTensor(st);
+            long offset = ((Number) a.get(1)).longValue();
+            long[] size = longs(a.get(2)), stride = longs(a.get(3));
+            return flat.as_strided(size, stride, new org.bytedeco.pytorch.LongOptional(offset)).clone().contiguous();
+        }
+
+        private long[] longs(Object o) throws IOException {
+            if (!(o instanceof List<?> l)) throw bad("expected a tuple of ints, found " + o);
+            long[] r = new long[l.size()];
+            for (int i = 0; i < r.length; i++) r[i] = ((Number) l.get(i)).longValue();
+            return r;
+        }
+
+        private Object readLong(int n) {
+            byte[] b = new byte[n];
+            in.get(b);
+            if (n == 0) return 0L;
+            byte[] be = new byte[n];
+            for (int i = 0; i < n; i++) be[i] = b[n - 1 - i];
+            BigInteger v = new BigInteger(be);
+            return v.bitLength() < 64 ? (Object) v.longValue() : v;
+        }
+
+        private String str(int n) {
+            byte[] b = new byte[n];
+            in.get(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        private byte[] bytes(int n) {
+            byte[] b = new byte[n];
+            in.get(b);
+            return b;
+        }
+
+        private String line() {
+            StringBuilder sb = new StringBuilder();
+            byte c;
+            while ((c = in.get()) != '\n') sb.append((char) c);
+            return sb.toString();
+        }
+
+        private Object memoGet(int i) throws IOException {
+            if (!memo.containsKey(i)) throw bad("memo key " + i + " not defined");
+            return memo.get(i);
+        }
+
+        private Object pop() throws IOException {
+            if (stack.isEmpty()) throw bad("pickle stack underflow");
+            return stack.remove(stack.size() - 1);
+        }
+
+        private Object peek() throws IOException {
+            if (stack.isEmpty()) throw bad("pickle stack underflow");
+            return stack.get(stack.size() - 1);
+        }
+
+        private List<Object> popMark() throws IOException {
+            int i = stack.size() - 1;
+            while (i >= 0 && stack.get(i) != MARK) i--;
+            if (i < 0) throw bad("pickle MARK not found");
+            List<Object> xs = new ArrayList<>(stack.subList(i + 1, stack.size()));
+            while (stack.size() > i) stack.remove(stack.size() - 1);
+            return xs;
+        }
+
+        @SuppressWarnings("unchecked")
+        private List<Object> asList(Object o) throws IOException {
+            if (o instanceof List<?> l) return (List<Object>) l;
+            throw bad("APPEND on a non-list " + o);
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<Object, Object> asMap(Object o) throws IOException {
+            if (o instanceof Map<?, ?> m) return (Map<Object, Object>) m;
+            if (o instanceof PyObject p) return p.items();
+            throw bad("SETITEM on a non-dict " + o);
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Object> castList(List<?> l) { return (List<Object>) l; }
+
+        private IOException bad(String what) {
+            return new IOException(file + ": " + what);
+        }
+    }
+}
