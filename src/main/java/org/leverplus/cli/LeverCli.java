@@ -38,6 +38,7 @@ public final class LeverCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LeverCli());
+        addHelpOptions(cl);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             PrintWriter err = line.getErr();
@@ -57,6 +58,14 @@ public final class LeverCli implements Runnable {
             return EXIT_USAGE;
         });
         return cl;
+    }
+
+    /** Every command and subcommand answers --help and --version, whether or not its class asks for them. */
+    private static void addHelpOptions(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) sub.getCommandSpec().mixinStandardHelpOptions(true);
+            addHelpOptions(sub);
+        }
     }
 
     /** The message chain of an exception, without class names for our own clear errors. */

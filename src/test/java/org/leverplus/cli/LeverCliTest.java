@@ -28,6 +28,24 @@ class LeverCliTest {
     }
 
     @Test
+    void everyCommandAnswersHelp() {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(LeverCli.commandLine()));
+        int checked = 0;
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            todo.addAll(c.getSubcommands().values());
+            if (c.getCommandName().equals("help")) continue;
+            String q = c.getCommandSpec().qualifiedName(" ");
+            String[] args = (q.replaceFirst("^lever ?", "") + " --help").trim().split(" ");
+            Run r = run(args);
+            assertEquals(0, r.code(), q + " --help: " + r.err());
+            assertTrue(r.out().contains("Usage:"), q + " --help printed no usage");
+            checked++;
+        }
+        assertTrue(checked > 10, "only " + checked + " commands found");
+    }
+
+    @Test
     void usageErrorsAreOneLineAndExitTwo() {
         Run r = run("kernels", "selfcheck", "--seed", "abc");
         assertEquals(LeverCli.EXIT_USAGE, r.code());
