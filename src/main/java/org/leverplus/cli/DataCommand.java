@@ -160,8 +160,13 @@ final class DataCommand implements Runnable {
         @Option(names = "--first-index", defaultValue = "0", description = "Global id of the first query (disjoint shards).") int firstIndex;
         @Option(names = "--out", required = true) Path out;
         @Option(names = "--overwrite") boolean overwrite;
+        @Option(names = "--embeddings-out", description = "Also write random N(0,1) embeddings [pool, --dim] for every id (safetensors), so the file can be trained on.")
+        Path embeddingsOut;
+        @Option(names = "--dim", defaultValue = "512", description = "Embedding width for --embeddings-out (default ${DEFAULT-VALUE}, CLIP ViT-B/32's).")
+        int dim;
 
         @Override public Integer call() throws Exception {
+            if (embeddingsOut != null && dim < 1) throw new IllegalArgumentException("--dim: expected >= 1 but found " + dim);
             SyntheticRlData.Format f;
             try {
                 f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
@@ -170,6 +175,14 @@ final class DataCommand implements Runnable {
             }
             SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex), out, overwrite);
             say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            if (embeddingsOut != null) {
+                java.util.Random rng = new java.util.Random(seed);
+                float[] v = new float[Math.multiplyExact(pool, dim)];
+                for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+                org.leverplus.data.Embeddings.of(pool, dim, v).writeSafetensors(embeddingsOut,
+                        java.util.Map.of("source", "lever data make-synthetic", "seed", Long.toString(seed)), overwrite);
+                say("wrote random embeddings [%d, %d] -> %s%n", pool, dim, embeddingsOut);
+            }
             return 0;
         }
     }

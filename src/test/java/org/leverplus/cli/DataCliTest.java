@@ -34,6 +34,20 @@ class DataCliTest {
     }
 
     @Test
+    void synthesisedEmbeddingsCoverThePool() throws Exception {
+        Path rl = dir.resolve("rl.json"), emb = dir.resolve("emb.safetensors");
+        LeverCliTest.Run r = run("data", "make-synthetic", "--format", "k64", "--queries", "10", "--candidates", "5",
+                "--pool", "300", "--out", rl.toString(), "--embeddings-out", emb.toString(), "--dim", "16");
+        assertEquals(0, r.code(), r.err());
+        org.leverplus.data.Embeddings e = org.leverplus.data.Embeddings.readSafetensors(emb);
+        assertEquals(300, e.rows());
+        assertEquals(16, e.dim());
+        assertNotEquals(e.get(0, 0), e.get(1, 0));
+        assertEquals(LeverCli.EXIT_FAILURE, run("data", "make-synthetic", "--queries", "10", "--pool", "300", "--out",
+                dir.resolve("rl2.json").toString(), "--embeddings-out", emb.toString()).code(), "refuses to overwrite");
+    }
+
+    @Test
     void validateExitsNonZeroWithOneLinePerProblem() throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"3\": {\"pointer_candidates\": [{\"pointer\": [3, 3], \"vqa_acc_score\": 2.0}]}}");
