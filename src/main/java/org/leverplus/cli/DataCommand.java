@@ -167,6 +167,8 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             if (embeddingsOut != null && dim < 1) throw new IllegalArgumentException("--dim: expected >= 1 but found " + dim);
+            if (embeddingsOut != null && !overwrite && java.nio.file.Files.exists(embeddingsOut))  // check both outputs before writing either
+                throw new IllegalArgumentException(embeddingsOut + ": already exists (use --overwrite to replace it)");
             SyntheticRlData.Format f;
             try {
                 f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));

@@ -45,6 +45,7 @@ class DataCliTest {
         assertNotEquals(e.get(0, 0), e.get(1, 0));
         assertEquals(LeverCli.EXIT_FAILURE, run("data", "make-synthetic", "--queries", "10", "--pool", "300", "--out",
                 dir.resolve("rl2.json").toString(), "--embeddings-out", emb.toString()).code(), "refuses to overwrite");
+        assertFalse(Files.exists(dir.resolve("rl2.json")), "nothing written when one of the outputs is refused");
     }
 
     @Test
