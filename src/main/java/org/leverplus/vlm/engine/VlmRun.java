@@ -1,5 +1,6 @@
 package org.leverplus.vlm.engine;
 
+import org.leverplus.metric.AnswerExtraction;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package org.leverplus.vlm.engine;
 
+import org.leverplus.metric.AnswerExtraction;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

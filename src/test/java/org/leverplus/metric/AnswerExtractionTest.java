@@ -1,4 +1,4 @@
-package org.leverplus.vlm.engine;
+package org.leverplus.metric;
 
 import org.junit.jupiter.api.Test;
 
