@@ -1,6 +1,5 @@
 package org.leverplus.data;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.leverplus.io.AtomicOutput;
 import org.leverplus.io.JsonSupport;
@@ -16,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,47 +76,25 @@ public final class Embeddings {
         return data.get((int) ((long) i * dim + j));
     }
 
-    /** Reads a safetensors file with exactly one F32 [N, d] tensor (memory-mapped, read-only). */
+    /**
+     * Reads a safetensors file with exactly one F32 [N, d] tensor (memory-mapped, read-only). The header is parsed and
+     * validated by {@link org.leverplus.io.Safetensors#readHeader} (pure Java, no LibTorch).
+     */
     public static Embeddings readSafetensors(Path file) throws IOException {
+        org.leverplus.io.Safetensors.Header header = org.leverplus.io.Safetensors.readHeader(file);
+        if (header.tensors().size() != 1)
+            throw new IllegalArgumentException(file + ": expected exactly one tensor but found " + header.tensors().size() + " " + header.names());
+        org.leverplus.io.Safetensors.TensorInfo t = header.tensors().values().iterator().next();
+        if (t.dtype() != org.leverplus.io.SafetensorsDtype.F32)
+            throw new IllegalArgumentException(file + ": tensor \"" + t.name() + "\": dtype: expected F32 but found " + t.dtype());
+        if (t.shape().length != 2)
+            throw new IllegalArgumentException(file + ": tensor \"" + t.name() + "\": shape: expected [N, d] but found " + java.util.Arrays.toString(t.shape()));
+        if (t.numel() > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(file + ": tensor \"" + t.name() + "\" has " + t.numel() + " values; more than 2^31 is not supported");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) throw new IllegalArgumentException(file + ": not a safetensors file (" + size + " bytes)");
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > Math.min(size - 8, 100_000_000))
-                throw new IllegalArgumentException(file + ": not a safetensors file (header length " + headerLen + ")");
-            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            ch.read(hb, 8);
-            JsonNode header = JsonSupport.mapper().readTree(new String(hb.array(), StandardCharsets.UTF_8));
-            Map<String, String> meta = new LinkedHashMap<>();
-            String name = null;
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
-                    continue;
-                }
-                if (name != null)
-                    throw new IllegalArgumentException(file + ": expected exactly one tensor but found \"" + name + "\" and \"" + e.getKey() + "\"");
-                name = e.getKey();
-            }
-            if (name == null) throw new IllegalArgumentException(file + ": expected one tensor but found none");
-            JsonNode t = header.get(name);
-            String dtype = t.path("dtype").asText();
-            JsonNode shape = t.path("shape");
-            if (!dtype.equals("F32")) throw new IllegalArgumentException(file + ": tensor \"" + name + "\": dtype: expected F32 but found " + dtype);
-            if (shape.size() != 2) throw new IllegalArgumentException(file + ": tensor \"" + name + "\": shape: expected [N, d] but found " + shape);
-            long n = shape.get(0).asLong(), d = shape.get(1).asLong();
-            long begin = t.path("data_offsets").path(0).asLong(), end = t.path("data_offsets").path(1).asLong();
-            if (end - begin != n * d * 4 || 8 + headerLen + end > size)
-                throw new IllegalArgumentException(file + ": tensor \"" + name + "\": data_offsets [" + begin + ", " + end
-                        + "] do not match shape " + shape + " in a file of " + size + " bytes");
-            if (n * d > Integer.MAX_VALUE)
-                throw new IllegalArgumentException(file + ": tensor \"" + name + "\" has " + n * d + " values; more than 2^31 is not supported");
-            FloatBuffer fb = ch.map(FileChannel.MapMode.READ_ONLY, 8 + headerLen + begin, end - begin)
+            FloatBuffer fb = ch.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + t.begin(), t.end() - t.begin())
                     .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            return new Embeddings((int) n, (int) d, fb, meta);
+            return new Embeddings((int) t.shape()[0], (int) t.shape()[1], fb, header.metadata());
         }
     }
 
