@@ -162,6 +162,8 @@ public final class RlDataReader {
 
     static String describe(JsonProcessingException e) {
         String msg = e.getOriginalMessage();
+        // Jackson appends "[Source: REDACTED (...); line: L, column: C]" to nested locations: keep only the position
+        if (msg != null) msg = msg.replaceAll("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
         boolean eof = e instanceof com.fasterxml.jackson.core.io.JsonEOFException
                 || (msg != null && msg.startsWith("Unexpected end-of-input"));
         String loc = e.getLocation() != null ? " at " + where(e.getLocation()) : "";

@@ -31,7 +31,12 @@ public final class Embeddings {
                 t = f.get(key).to(ScalarType.Float).clone();
             }
         } else {
-            Object o = TorchZipFile.load(file);
+            Object o;
+            try {
+                o = TorchZipFile.load(file);
+            } catch (IOException e) {
+                throw new IOException(file + ": embeddings must be a .safetensors file or a PyTorch .pt file: " + e.getMessage(), e);
+            }
             if (o instanceof Map<?, ?> m) {
                 Object e = m.get("embeddings");
                 if (e == null && m.size() == 1) e = m.values().iterator().next();
