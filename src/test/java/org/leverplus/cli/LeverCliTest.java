@@ -46,6 +46,24 @@ class LeverCliTest {
     }
 
     @Test
+    void doctorReportsEveryComponentAndSucceedsHere() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(buf, true));
+            code = LeverCli.commandLine().execute("doctor");
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString();
+        assertEquals(0, code, out);
+        for (String what : new String[]{"java", "libtorch", "kernels (cpu)", "kernels (cuda)", "javacpp cache", "status"})
+            assertTrue(out.contains(what), "doctor output lacks '" + what + "':\n" + out);
+        assertTrue(out.contains("intra-op threads 1") && out.contains("status           ok"), out);
+    }
+
+    @Test
     void usageErrorsAreOneLineAndExitTwo() {
         Run r = run("kernels", "selfcheck", "--seed", "abc");
         assertEquals(LeverCli.EXIT_USAGE, r.code());
