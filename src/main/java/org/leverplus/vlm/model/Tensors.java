@@ -81,8 +81,8 @@ public final class Tensors {
     }
 
     /**
-     * Makes {@code t} outlive the enclosing scopes: one extra reference, which the owner drops with {@code close()}.
-     * (PointerScope.detach, and so TensorScope.keep, releases a reference and frees a tensor created in the scope.)
+     * Makes {@code t} outlive the enclosing scopes: one extra reference, which the owner drops with {@code close()};
+     * the scope still releases its own reference when it closes (unlike {@code TensorScope.keep}, which detaches).
      */
     public static <T extends org.bytedeco.javacpp.Pointer> T retain(T t) {
         t.retainReference();
