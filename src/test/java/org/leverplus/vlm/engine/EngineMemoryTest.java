@@ -1,6 +1,5 @@
 package org.leverplus.vlm.engine;
 
-import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
@@ -29,9 +28,9 @@ class EngineMemoryTest {
                 g.generate(List.of(gen), GenerationSettings.leverPlus(Set.of(TinyFixture.IM_END)));
             };
             for (int i = 0; i < 10; i++) step.run(); // warm-up: caches fill, allocator pools settle
-            long before = Pointer.physicalBytes();
+            long before = org.leverplus.testing.ResidentMemory.baseline();
             for (int i = 0; i < 60; i++) step.run();
-            long grown = Pointer.physicalBytes() - before;
+            long grown = org.leverplus.testing.ResidentMemory.now() - before;
             assertTrue(grown < 16L << 20, "resident memory grew by " + (grown >> 20) + " MB over 60 steps");
         }
     }
