@@ -229,6 +229,11 @@ public final class Kernels {
                         + "); it is built only where nvcc exists");
                 return cuda;
             }
+            if (!nvidiaDriverPresent()) {  // load the CUDA library only where a device can exist
+                cuda = new CudaStatus(true, path, 0, "no NVIDIA driver or device on this machine (/dev/nvidiactl and "
+                        + "/proc/driver/nvidia absent); " + path + " not loaded");
+                return cuda;
+            }
             int n = LeverKernelsNative.lever_cuda_open(path);
             String err = LeverKernelsNative.lever_cuda_last_error();
             if (n == E_NO_CUDA) cuda = new CudaStatus(false, path, 0, "cannot open " + path + ": " + err);
@@ -236,6 +241,12 @@ public final class Kernels {
             else cuda = new CudaStatus(true, path, n, n + " CUDA device(s)");
             return cuda;
         }
+    }
+
+    /** Whether an NVIDIA kernel driver is visible ({@code -Dlever.kernels.cuda.force=true} skips the check). */
+    static boolean nvidiaDriverPresent() {
+        if (Boolean.getBoolean("lever.kernels.cuda.force")) return true;
+        return new File("/dev/nvidiactl").exists() || new File("/proc/driver/nvidia").exists();
     }
 
     // ------------------------------------------------------------------ checks
