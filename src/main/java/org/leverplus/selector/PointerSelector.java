@@ -34,9 +34,9 @@ import static org.leverplus.selector.Tensors.l2normalize;
  * The network is split into an encoder (projection, cross-attention, dropout, projections, L2 normalisation) and a
  * per-step decoder (score, mask, choose, update the state), so that training scores all N candidate sequences of a
  * query group on one encoding: the original expands query and pool N times and runs the whole network per row. With
- * {@link DropoutSharing#PER_SEQUENCE} (default) the dropout masks are still drawn independently per candidate sequence
- * exactly like that expansion; {@link DropoutSharing#PER_GROUP} draws the candidate-side masks once per group, which
- * has the same marginal distribution and is much cheaper. In eval mode (or dropout 0) both are the same computation.
+ * {@link DropoutSharing#PER_SEQUENCE} the dropout masks are still drawn independently per candidate sequence exactly
+ * like that expansion; {@link DropoutSharing#PER_GROUP} (the trainer's default) draws the candidate-side masks once
+ * per group, which has the same marginal distribution per sequence and is much cheaper. In eval mode (or dropout 0) both are the same computation.
  * <p>
  * Not thread-safe for training; concurrent eval-mode use under no-grad (as {@link IcdSelector} does) only reads the
  * parameters.
