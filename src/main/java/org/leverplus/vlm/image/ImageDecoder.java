@@ -51,16 +51,9 @@ public final class ImageDecoder {
 
     /** Decodes one file; errors name the file and say what was wrong. */
     public static RgbImage decode(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "image file not found");
-        if (Files.size(file) == 0) throw new IOException(file + ": empty file, not an image");
-        try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
-            if (iis == null) throw new IOException(file + ": cannot open for reading");
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-            if (!readers.hasNext()) throw new IOException(file + ": not a readable image (expected JPEG or PNG)");
-            ImageReader reader = readers.next();
+        return withReader(file, false, reader -> {
+            reader.addIIOReadWarningListener(TRUNCATION_IS_AN_ERROR);
             try {
-                reader.setInput(iis, true, false);
-                reader.addIIOReadWarningListener(TRUNCATION_IS_AN_ERROR);
                 return read(reader, file);
             } catch (TruncatedImage e) {
                 throw new IOException(file + ": image file is truncated (" + e.getMessage() + ")");
@@ -68,10 +61,8 @@ public final class ImageDecoder {
                 throw new IOException(file + ": cannot decode " + reader.getFormatName() + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 throw new IOException(file + ": cannot decode " + reader.getFormatName() + ": " + e, e);
-            } finally {
-                reader.dispose();
             }
-        }
+        });
     }
 
     /**
@@ -79,6 +70,23 @@ public final class ImageDecoder {
      * the prompt). Errors as in {@link #decode}.
      */
     public static int[] readSize(Path file) throws IOException {
+        return withReader(file, true, reader -> {
+            try {
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
+                return new int[]{w, h};
+            } catch (IIOException | RuntimeException e) {
+                throw new IOException(file + ": cannot read " + reader.getFormatName() + " header: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private interface ReaderAction<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /** Opens {@code file}, finds an ImageIO reader for it (errors name the file), runs {@code action}, disposes it. */
+    private static <T> T withReader(Path file, boolean ignoreMetadata, ReaderAction<T> action) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "image file not found");
         if (Files.size(file) == 0) throw new IOException(file + ": empty file, not an image");
         try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
@@ -87,12 +95,8 @@ public final class ImageDecoder {
             if (!readers.hasNext()) throw new IOException(file + ": not a readable image (expected JPEG or PNG)");
             ImageReader reader = readers.next();
             try {
-                reader.setInput(iis, true, true);
-                int w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
-                return new int[]{w, h};
-            } catch (IIOException | RuntimeException e) {
-                throw new IOException(file + ": cannot read " + reader.getFormatName() + " header: " + e.getMessage(), e);
+                reader.setInput(iis, true, ignoreMetadata);
+                return action.apply(reader);
             } finally {
                 reader.dispose();
             }
