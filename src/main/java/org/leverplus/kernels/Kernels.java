@@ -65,25 +65,9 @@ public final class Kernels {
      * @param temperature positive
      */
     public static StepResult pointerStepLogprobs(Tensor scores, Tensor mask, Tensor target, double temperature) {
-        load();
-        String op = "pointerStepLogprobs";
-        checkFloat(op, "scores", scores, 2);
-        long b = scores.size(0), k = scores.size(1);
-        if (k == 0) throw new IllegalArgumentException(op + ": scores must have K >= 1 candidates, got shape " + desc(scores));
-        Tensor m = maskBytes(op, mask, scores);
-        checkTargets(op, "target", target, scores, b, k);
-        checkTemperature(op, temperature);
+        Tensor m = checkStep("pointerStepLogprobs", scores, mask, target, temperature);
         if (!enabled()) return Composites.pointerStep(scores, mask, target, temperature);
-        Tensor out = poisoned(new long[]{b}, scores);
-        Tensor lse = poisoned(new long[]{b}, scores);
-        float invT = (float) (1.0 / temperature);
-        int rc = scores.is_cuda()
-                ? LeverKernelsNative.lever_cuda_pointer_step_logprobs_f32(scores.data_ptr(), ptr(m), target.data_ptr(), invT,
-                        b, k, out.data_ptr(), lse.data_ptr(), null)
-                : LeverKernelsNative.lever_pointer_step_logprobs_f32(scores.data_ptr(), ptr(m), target.data_ptr(), invT,
-                        b, k, 0, out.data_ptr(), lse.data_ptr());
-        check(op, rc);
-        return new StepResult(out, lse);
+        return stepForward(scores, m, target, temperature);
     }
 
     /**
@@ -92,13 +76,9 @@ public final class Kernels {
      */
     public static Tensor pointerStepLogprobsBackward(Tensor scores, Tensor mask, Tensor target, double temperature,
                                                      Tensor lse, Tensor gradOut) {
-        load();
         String op = "pointerStepLogprobsBackward";
-        checkFloat(op, "scores", scores, 2);
-        long b = scores.size(0), k = scores.size(1);
-        Tensor m = maskBytes(op, mask, scores);
-        checkTargets(op, "target", target, scores, b, k);
-        checkTemperature(op, temperature);
+        Tensor m = checkStep(op, scores, mask, target, temperature);
+        long b = scores.size(0);
         checkFloat(op, "gradOut", gradOut, 1);
         checkSameDevice(op, "gradOut", gradOut, scores);
         if (gradOut.size(0) != b) throw new IllegalArgumentException(op + ": gradOut must be [" + b + "], got " + desc(gradOut));
@@ -108,6 +88,60 @@ public final class Kernels {
             if (lse.size(0) != b) throw new IllegalArgumentException(op + ": lse must be [" + b + "], got " + desc(lse));
         }
         if (!enabled()) return Composites.pointerStepBackward(scores, mask, target, temperature, gradOut);
+        return stepBackward(scores, m, target, temperature, lse, gradOut);
+    }
+
+    /**
+     * The pointer step as a differentiable LibTorch expression: the value comes from the kernel, and the gradient
+     * with respect to {@code scores} is the kernel's backward, attached through the linear surrogate
+     * {@code v + sum(scores * g) - sum(scores * g).detach()} with {@code g = d out/d scores} (exact first derivatives;
+     * no second derivatives). {@code scores} may require grad; the result is [B]. The inputs are checked once for
+     * both kernel calls (this runs at every decoding step of training).
+     */
+    public static Tensor pointerStepLogprobsDifferentiable(Tensor scores, Tensor mask, Tensor target, double temperature) {
+        Tensor s = scores.detach().contiguous();
+        Tensor m = checkStep("pointerStepLogprobsDifferentiable", s, mask, target, temperature);
+        if (!enabled()) {
+            if (!scores.requires_grad()) return Composites.pointerStep(s, mask, target, temperature).logprobs();
+            return Composites.pointerStep(scores, mask, target, temperature).logprobs();  // autograd through the composite
+        }
+        StepResult r = stepForward(s, m, target, temperature);
+        if (!scores.requires_grad()) return r.logprobs();
+        Tensor g = stepBackward(s, m, target, temperature, r.lse(), torch.ones_like(r.logprobs()));
+        Tensor lin = scores.mul(g).sum(new long[]{1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+        return r.logprobs().add(lin).sub(lin.detach());
+    }
+
+    /** The checks every pointer-step entry point shares; returns the mask as uint8 (or null). */
+    private static Tensor checkStep(String op, Tensor scores, Tensor mask, Tensor target, double temperature) {
+        load();
+        checkFloat(op, "scores", scores, 2);
+        long b = scores.size(0), k = scores.size(1);
+        if (k == 0) throw new IllegalArgumentException(op + ": scores must have K >= 1 candidates, got shape " + desc(scores));
+        Tensor m = maskBytes(op, mask, scores);
+        checkTargets(op, "target", target, scores, b, k);
+        checkTemperature(op, temperature);
+        return m;
+    }
+
+    /** Forward kernel on checked inputs ({@code m}: uint8 mask or null). */
+    private static StepResult stepForward(Tensor scores, Tensor m, Tensor target, double temperature) {
+        long b = scores.size(0), k = scores.size(1);
+        Tensor out = poisoned(new long[]{b}, scores);
+        Tensor lse = poisoned(new long[]{b}, scores);
+        float invT = (float) (1.0 / temperature);
+        int rc = scores.is_cuda()
+                ? LeverKernelsNative.lever_cuda_pointer_step_logprobs_f32(scores.data_ptr(), ptr(m), target.data_ptr(), invT,
+                        b, k, out.data_ptr(), lse.data_ptr(), null)
+                : LeverKernelsNative.lever_pointer_step_logprobs_f32(scores.data_ptr(), ptr(m), target.data_ptr(), invT,
+                        b, k, 0, out.data_ptr(), lse.data_ptr());
+        check("pointerStepLogprobs", rc);
+        return new StepResult(out, lse);
+    }
+
+    /** Backward kernel on checked inputs. */
+    private static Tensor stepBackward(Tensor scores, Tensor m, Tensor target, double temperature, Tensor lse, Tensor gradOut) {
+        long b = scores.size(0), k = scores.size(1);
         Tensor grad = poisoned(new long[]{b, k}, scores);
         float invT = (float) (1.0 / temperature);
         int rc = scores.is_cuda()
@@ -115,24 +149,8 @@ public final class Kernels {
                         invT, b, k, ptr(lse), gradOut.data_ptr(), grad.data_ptr(), null)
                 : LeverKernelsNative.lever_pointer_step_logprobs_backward_f32(scores.data_ptr(), ptr(m), target.data_ptr(),
                         invT, b, k, ptr(lse), gradOut.data_ptr(), grad.data_ptr());
-        check(op, rc);
+        check("pointerStepLogprobsBackward", rc);
         return grad;
-    }
-
-    /**
-     * The pointer step as a differentiable LibTorch expression: the value comes from the kernel, and the gradient
-     * with respect to {@code scores} is the kernel's backward, attached through the linear surrogate
-     * {@code v + sum(scores * g) - sum(scores * g).detach()} with {@code g = d out/d scores} (exact first derivatives;
-     * no second derivatives). {@code scores} may require grad; the result is [B].
-     */
-    public static Tensor pointerStepLogprobsDifferentiable(Tensor scores, Tensor mask, Tensor target, double temperature) {
-        Tensor s = scores.detach().contiguous();
-        StepResult r = pointerStepLogprobs(s, mask, target, temperature);
-        if (!scores.requires_grad()) return r.logprobs();
-        Tensor ones = torch.ones_like(r.logprobs());
-        Tensor g = pointerStepLogprobsBackward(s, mask, target, temperature, r.lse(), ones);
-        Tensor lin = scores.mul(g).sum(new long[]{1}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
-        return r.logprobs().add(lin).sub(lin.detach());
     }
 
     // ------------------------------------------------------------------ answer scoring
