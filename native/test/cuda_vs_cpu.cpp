@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -36,8 +37,10 @@ static void compare(const char* what, const std::vector<float>& a, const std::ve
 }
 static uint16_t to_bf16(float f) { uint32_t u; std::memcpy(&u, &f, 4); u += 0x7fff + ((u >> 16) & 1); return (uint16_t)(u >> 16); }
 
-int main() {
-    int n = lever_cuda_open(LEVER_CUDA_LIB);
+int main(int argc, char** argv) {
+    // the library path: argv[1], else $LEVER_CUDA_LIB, else the one this build wrote (a moved build tree still runs)
+    const char* lib = argc > 1 ? argv[1] : (std::getenv("LEVER_CUDA_LIB") ? std::getenv("LEVER_CUDA_LIB") : LEVER_CUDA_LIB);
+    int n = lever_cuda_open(lib);
     if (n <= 0) { std::printf("SKIP: no CUDA device (%d: %s)\n", n, lever_cuda_last_error()); return 77; }
     std::mt19937 rng(1);
     std::normal_distribution<float> nd(0.f, 1.f);
