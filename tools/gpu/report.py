@@ -127,7 +127,8 @@ def write(d):
     for s in steps:
         data = s.get("data") or {}
         if data.get("timings"):
-            md += ["", "## %s: timings (median of CUDA-event-timed runs)" % s["name"], "",
+            how = "CUDA events" if data.get("device") == "cuda" else "wall clock, CPU"
+            md += ["", "## %s: timings on %s (median of timed runs after warm-up, %s)" % (s["name"], data.get("gpu", data.get("device")), how), "",
                    "| kernel | Lever ms | composite ms | speed-up | Lever extra memory | composite extra memory |",
                    "|---|---|---|---|---|---|"]
             for t in data["timings"]:
