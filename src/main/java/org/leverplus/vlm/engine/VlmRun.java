@@ -1,14 +1,8 @@
 package org.leverplus.vlm.engine;
 
-import org.leverplus.metric.AnswerExtraction;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.Snapshot;
 import org.leverplus.vlm.model.ModelOptions;
-import org.leverplus.vlm.model.Qwen25VlModel;
-import org.leverplus.vlm.text.QwenTokenizer;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -17,9 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -47,78 +39,30 @@ public final class VlmRun {
     private VlmRun() {}
 
     public static Summary score(Path snapshotDir, Path requests, Path out, Settings s, PrintStream progress) throws IOException {
-        checkOut(out, s.overwrite());
-        TorchRuntime.init();
-        ObjectMapper json = new ObjectMapper();
-        Snapshot snap = Snapshot.open(snapshotDir);
-        try (RequestSource reqs = open(requests, snap, true);
-             Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
-             VlmEngine engine = new VlmEngine(model, s.engine())) {
-            VlmScorer scorer = new VlmScorer(engine);
-            int total = reqs.size();
-            long t0 = System.nanoTime();
-            return writeAtomically(out, w -> {
-                for (int i = 0; i < total; i += s.chunk()) {
-                    List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
-                    List<ScoreRequest> sr = new ArrayList<>();
-                    for (RequestSource.Entry e : part) sr.add(e.scoreRequest());
-                    List<AnswerScore> res = scorer.score(sr);
-                    for (int k = 0; k < part.size(); k++) {
-                        ObjectNode o = json.createObjectNode();
-                        AnswerScore a = res.get(k);
-                        o.put("id", part.get(k).id());
-                        o.put("logprob_sum", a.sum());
-                        o.put("logprob_mean", a.mean());
-                        o.put("prob", a.probability());
-                        ArrayNode tl = o.putArray("token_logprobs");
-                        for (double v : a.tokenLogprobs()) tl.add(v);
-                        w.write(json.writeValueAsString(o));
-                        w.newLine();
-                    }
-                    progress(progress, "score", i + part.size(), total, t0);
-                }
-                return summary(total, t0, engine);
-            });
-        }
+        return run(VlmJob.Kind.SCORE, snapshotDir, requests, out, s, null, progress);
     }
 
     public static Summary generate(Path snapshotDir, Path requests, Path out, Settings s, GenerationSettings gen, PrintStream progress) throws IOException {
+        return run(VlmJob.Kind.GENERATE, snapshotDir, requests, out, s, gen, progress);
+    }
+
+    private static Summary run(VlmJob.Kind kind, Path snapshotDir, Path requests, Path out, Settings s, GenerationSettings gen,
+                               PrintStream progress) throws IOException {
         checkOut(out, s.overwrite());
-        TorchRuntime.init();
-        ObjectMapper json = new ObjectMapper();
-        Snapshot snap = Snapshot.open(snapshotDir);
-        Path tok = snapshotDir.resolve(Snapshot.TOKENIZER_FILE);
-        try (RequestSource reqs = open(requests, snap, false);
-             Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
-             VlmEngine engine = new VlmEngine(model, s.engine());
-             QwenTokenizer tokenizer = Files.isRegularFile(tok) ? QwenTokenizer.load(tok) : null) {
-            VlmGenerator generator = new VlmGenerator(engine);
-            int total = reqs.size();
+        try (VlmJob job = VlmJob.open(kind, snapshotDir, requests, s, gen)) {
+            int total = job.size();
             long t0 = System.nanoTime();
+            String what = kind == VlmJob.Kind.SCORE ? "score" : "generate";
             return writeAtomically(out, w -> {
-                for (int i = 0; i < total; i += s.chunk()) {
-                    List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
-                    List<Prompt> prompts = new ArrayList<>();
-                    for (RequestSource.Entry e : part) prompts.add(e.prompt());
-                    List<Generation> res = generator.generate(prompts, gen);
-                    for (int k = 0; k < part.size(); k++) {
-                        ObjectNode o = json.createObjectNode();
-                        Generation g = res.get(k);
-                        o.put("id", part.get(k).id());
-                        ArrayNode ta = o.putArray("tokens");
-                        for (int t : g.tokens()) ta.add(t);
-                        o.put("score", g.score());
-                        if (tokenizer != null) {
-                            String text = tokenizer.decode(g.tokens(), true);
-                            o.put("raw_generation", text);
-                            o.put("answer", AnswerExtraction.extract(text));
-                        }
-                        w.write(json.writeValueAsString(o));
+                for (int i = 0; i < total; i += job.chunk()) {
+                    int to = Math.min(total, i + job.chunk());
+                    for (String line : job.lines(i, to)) {
+                        w.write(line);
                         w.newLine();
                     }
-                    progress(progress, "generate", i + part.size(), total, t0);
+                    progress(progress, what, to, total, t0);
                 }
-                return summary(total, t0, engine);
+                return summary(total, t0, job.engine());
             });
         }
     }
