@@ -17,9 +17,12 @@ final class VlmGenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "5", description = "Default ${DEFAULT-VALUE}.")
     int maxNewTokens;
 
+    GenerationSettings generationSettings() throws java.io.IOException {
+        return new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(o.snapshot));
+    }
+
     @Override public Integer call() throws Exception {
-        GenerationSettings g = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(o.snapshot));
-        VlmRun.Summary s = VlmRun.generate(o.snapshot, o.requests, o.out, o.settings(), g, System.err);
+        VlmRun.Summary s = VlmRun.generate(o.snapshot, o.requests, o.out, o.settings(), generationSettings(), System.err);
         System.out.println("vlm generate: " + s + " -> " + o.out);
         return 0;
     }

@@ -1,0 +1,66 @@
+package org.leverplus.cli;
+
+import org.leverplus.vlm.engine.GenerationSettings;
+import org.leverplus.vlm.engine.VlmJob;
+import org.leverplus.vlm.engine.VlmRun;
+import org.leverplus.vlm.model.ModelOptions;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The stage commands as other runners (the Spark runner) execute them: parsed with exactly the CLI's own command
+ * classes, so a distributed run takes the same flags, defaults and checks as {@code lever ...} on one machine.
+ */
+public final class Stages {
+    private Stages() {}
+
+    /** A parsed {@code lever vlm score|generate} command line. */
+    public record Vlm(VlmJob.Kind kind, Path snapshot, Path requests, Path out, boolean overwrite, VlmRun.Settings settings,
+                      GenerationSettings generation) {
+        /** The same command on another device (a Spark task's GPU). */
+        public Vlm onDevice(String device) {
+            ModelOptions m = new ModelOptions(settings.model().dtype(), device);
+            return new Vlm(kind, snapshot, requests, out, overwrite,
+                    new VlmRun.Settings(m, settings.engine(), settings.chunk(), settings.overwrite()), generation);
+        }
+
+        public VlmJob open() throws IOException {
+            return VlmJob.open(kind, snapshot, requests, settings, generation);
+        }
+    }
+
+    /** Names of the stages this class parses, as command words. */
+    public static final List<String> VLM_STAGES = List.of("vlm score", "vlm generate");
+
+    /**
+     * Parses {@code args} (the options after the command words) as {@code lever <stage>} would.
+     * @throws IllegalArgumentException naming the stage and the problem, for unknown stages and bad options
+     */
+    public static Vlm vlm(String stage, String... args) throws IOException {
+        switch (stage) {
+            case "vlm score" -> {
+                VlmScoreCommand c = parse(new VlmScoreCommand(), stage, args);
+                return new Vlm(VlmJob.Kind.SCORE, c.o.snapshot, c.o.requests, c.o.out, c.o.overwrite, c.o.settings(), null);
+            }
+            case "vlm generate" -> {
+                VlmGenerateCommand c = parse(new VlmGenerateCommand(), stage, args);
+                return new Vlm(VlmJob.Kind.GENERATE, c.o.snapshot, c.o.requests, c.o.out, c.o.overwrite, c.o.settings(),
+                        c.generationSettings());
+            }
+            default -> throw new IllegalArgumentException("unknown stage '" + stage + "' (expected one of " + VLM_STAGES + ")");
+        }
+    }
+
+    private static <T> T parse(T command, String stage, String[] args) {
+        CommandLine cl = new CommandLine(command);
+        try {
+            cl.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException("lever " + stage + ": " + e.getMessage());
+        }
+        return command;
+    }
+}
