@@ -200,32 +200,36 @@ else
   t0=$(now)
   preset=bench; [[ $dry -eq 1 || $quick -eq 1 ]] && preset=tiny
   snap="$work/snapshot-$preset"; rm -rf "$snap"
-  gunzip -c "$root/src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz" >"$work/tokenizer.json"
-  "$py" - "$root/src/test/resources/org/leverplus/vlm/image" "$work/requests.jsonl" "$([[ $quick -eq 1 || $dry -eq 1 ]] && echo 8 || echo 48)" <<'EOF'
-import json, os, sys
-img_dir, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-imgs = sorted(os.path.join(img_dir, f) for f in os.listdir(img_dir) if f.endswith(".png"))
-qs = ["What is on the plate?", "How many dogs are there?", "What color is the bus?", "Is it raining?"]
-ans = ["pizza", "two", "red", "no"]
-with open(out, "w") as f:
-    for i in range(n):
-        icds = [{"image": imgs[(i + j) % len(imgs)], "question": qs[(i + j) % 4], "answer": ans[(i + j) % 4]}
-                for j in range(i % 3)]
-        f.write(json.dumps({"id": "r%d" % i, "icds": icds, "query": {"image": imgs[(i * 7) % len(imgs)],
-                            "question": qs[i % 4]}, "answer": ans[(i + 1) % 4]}) + "\n")
+  # token-level requests: the golden fixture's prompts (compact vocabulary, ids 2000-2007, like both presets),
+  # repeated with fresh ids, beside the pixel tensors they name
+  cp "$fx/goldens.safetensors" "$work/goldens.safetensors"
+  copies=16; [[ $quick -eq 1 || $dry -eq 1 ]] && copies=3
+  "$py" - "$fx" "$work" "$copies" <<'EOF'
+import json, sys
+fx, work, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for name, out in (("requests.jsonl", "requests.jsonl"), ("generate.jsonl", "generate-requests.jsonl")):
+    rows = [json.loads(l) for l in open(fx + "/" + name) if l.strip()]
+    with open(work + "/" + out, "w") as f:
+        for c in range(n):
+            for r in rows:
+                # copy c > 0 changes the text tokens after the system prompt (images and spans stay): distinct prompts
+                ids = [t if t >= 2000 or i < 8 or c == 0 else 10 + (t - 10 + 37 * c + i) % 1980
+                       for i, t in enumerate(r["input_ids"])]
+                f.write(json.dumps(dict(r, id="%s-%d" % (r["id"], c), input_ids=ids)) + "\n")
 EOF
   engine_fail=""
   run_lever() { local name="$1"; shift; "$lever" "$@" >"$work/$name.log" 2>&1 || { engine_fail="$engine_fail $name: $(grep -v '^\s*$' "$work/$name.log" | tail -n 1 | cut -c1-200);"; return 1; }; }
   rate() { grep -o '[0-9.]* prompts/s' "$work/$1.log" | head -n 1 | cut -d' ' -f1; }
-  if run_lever make-snapshot vlm make-tiny --out "$snap" --preset "$preset" --layout new --tokenizer "$work/tokenizer.json"; then
+  if run_lever make-snapshot vlm make-tiny --out "$snap" --preset "$preset" --layout new; then
     S=(--snapshot "$snap" --requests "$work/requests.jsonl" --overwrite)
+    G=(--snapshot "$snap" --requests "$work/generate-requests.jsonl" --overwrite)
     run_lever score-cpu-f32 vlm score "${S[@]}" --out "$work/score-cpu-f32.jsonl" --device cpu
     run_lever score-dev-f32 vlm score "${S[@]}" --out "$work/score-dev-f32.jsonl" --device $dev
     run_lever score-dev-bf16 vlm score "${S[@]}" --out "$work/score-dev-bf16.jsonl" --device $dev --dtype bfloat16
     run_lever score-dev-nocache vlm score "${S[@]}" --out "$work/score-dev-nocache.jsonl" --device $dev --no-image-cache --no-prefix-cache
     for nb_ in 1 3; do
-      run_lever gen-cpu-$nb_ vlm generate "${S[@]}" --out "$work/gen-cpu-$nb_.jsonl" --device cpu --num-beams $nb_
-      run_lever gen-dev-$nb_ vlm generate "${S[@]}" --out "$work/gen-dev-$nb_.jsonl" --device $dev --num-beams $nb_
+      run_lever gen-cpu-$nb_ vlm generate "${G[@]}" --out "$work/gen-cpu-$nb_.jsonl" --device cpu --num-beams $nb_
+      run_lever gen-dev-$nb_ vlm generate "${G[@]}" --out "$work/gen-dev-$nb_.jsonl" --device $dev --num-beams $nb_
     done
   fi
   if [[ -z "$engine_fail" ]]; then

@@ -209,6 +209,17 @@ public final class VlmEngine implements AutoCloseable {
         prefixes.clear();
     }
 
+    /**
+     * Forgets what earlier prompts left behind that changes how later prompts are ordered and batched: the prefix KV
+     * caches and the numbering of images in prompt signatures (first come, first numbered; the scorer sorts prompts
+     * by signature, so another numbering gives other micro-batches and other float rounding). The image-embedding
+     * cache stays: an image's embedding is computed alone and does not depend on when.
+     */
+    public void resetPromptState() {
+        clearPrefixes();
+        imageIds.clear();
+    }
+
     @Override public void close() {
         clearPrefixes();
         if (images != null) images.close();

@@ -66,6 +66,9 @@ public final class TinySnapshotWriter {
 
     /** Writes the snapshot into {@code dir} (created; files replaced atomically). */
     public static void write(Path dir, ModelDims d, Layout layout, long seed, Path tokenizerJson) throws IOException {
+        if (tokenizerJson != null && idsFor(d) == SpecialIds.COMPACT)
+            throw new IllegalArgumentException("a tokenizer cannot go with this snapshot: its vocabulary has " + d.vocab()
+                    + " tokens (compact special ids 2000-2007), a Qwen tokenizer needs 151,936; use token-level requests");
         Files.createDirectories(dir);
         try (TensorScope s = TensorScope.open()) {
             Generator gen = torch.make_generator_cpu(seed);
