@@ -174,4 +174,14 @@ class PipelineTest {
         assertTrue(m.getMessage().contains("line 3: dataset.train_questions names ") && m.getMessage().contains("does not exist"), m.getMessage());
         assertNotNull(new ArrayList<>(List.of(1)));
     }
+
+    @Test
+    void theExamplePipelinesParse() throws Exception {
+        for (String f : List.of("okvqa.yaml", "vqav2.yaml")) {
+            PipelineConfig c = PipelineConfig.read(Path.of("docs/pipelines", f));
+            assertEquals(5, c.integer("train", "rce_epochs"));
+            assertEquals(0, c.integer("train", "grpo_epochs"));
+            assertEquals(List.of(1L, 2L, 3L, 4L), c.integers("eval", "shots"));
+        }
+    }
 }
