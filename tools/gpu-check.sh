@@ -220,7 +220,9 @@ EOF
   engine_fail=""
   run_lever() { local name="$1"; shift; "$lever" "$@" >"$work/$name.log" 2>&1 || { engine_fail="$engine_fail $name: $(grep -v '^\s*$' "$work/$name.log" | tail -n 1 | cut -c1-200);"; return 1; }; }
   rate() { grep -o '[0-9.]* prompts/s' "$work/$1.log" | head -n 1 | cut -d' ' -f1; }
-  if run_lever make-snapshot vlm make-tiny --out "$snap" --preset "$preset" --layout new; then
+  # the bench preset (3B-shaped, compact vocabulary) on a GPU; the fixture's own tiny snapshot for --quick/--dry-run
+  if [[ $preset == tiny ]]; then snap="$fx/snapshot-new"; fi
+  if [[ $preset == tiny ]] || run_lever make-snapshot vlm make-tiny --out "$snap" --preset "$preset" --layout new; then
     S=(--snapshot "$snap" --requests "$work/requests.jsonl" --overwrite)
     G=(--snapshot "$snap" --requests "$work/generate-requests.jsonl" --overwrite)
     run_lever score-cpu-f32 vlm score "${S[@]}" --out "$work/score-cpu-f32.jsonl" --device cpu
