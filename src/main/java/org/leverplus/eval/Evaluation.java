@@ -81,8 +81,11 @@ public final class Evaluation {
 
     private Evaluation() {}
 
-    /** Runs (or resumes) an evaluation into {@code outDir}; returns eval.json's path. */
-    public static Path run(Inputs in, Settings s, Path outDir, PrintStream progress) throws IOException {
+    /** What a run wrote: eval.json and the accuracy table as text. */
+    public record Outcome(Path evalJson, EvalResults results) {}
+
+    /** Runs (or resumes) an evaluation into {@code outDir}; progress lines go to {@code progress} (may be null). */
+    public static Outcome run(Inputs in, Settings s, Path outDir, PrintStream progress) throws IOException {
         Files.createDirectories(outDir);
         if (s.overwrite()) for (String f : List.of(JOURNAL, EVAL_JSON, METRICS_JSON, REPORT_HTML)) Files.deleteIfExists(outDir.resolve(f));
         EvalData data = in.data();
@@ -241,7 +244,7 @@ public final class Evaluation {
         }
     }
 
-    private static Path grade(Inputs in, Settings s, List<Cell> cells, EvalJournal journal, Path outDir, PrintStream progress) throws IOException {
+    private static Outcome grade(Inputs in, Settings s, List<Cell> cells, EvalJournal journal, Path outDir, PrintStream progress) throws IOException {
         EvalData data = in.data();
         Path qf = outDir.resolve("official/questions.json"), af = outDir.resolve("official/annotations.json");
         data.writeOfficialSubset(qf, af);
@@ -274,7 +277,6 @@ public final class Evaluation {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd_HH-mm-ss"));
         AtomicOutput.writeBytes(outDir.resolve(METRICS_JSON), JsonSupport.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(results.originalMetrics(stamp)), true);
-        if (progress != null) progress.print(results.table());
-        return evalJson;
+        return new Outcome(evalJson, results);
     }
 }
