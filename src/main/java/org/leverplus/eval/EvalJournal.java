@@ -44,7 +44,9 @@ public final class EvalJournal implements AutoCloseable {
      * Opens (or creates) the journal. An existing journal whose header differs from {@code header} is an error naming
      * the first differing setting.
      */
-    public static EvalJournal open(Path file, ObjectNode header) throws IOException {
+    public static EvalJournal open(Path file, ObjectNode settings) throws IOException {
+        // compare as parsed JSON (a long written and read back is an int node)
+        ObjectNode header = (ObjectNode) JsonSupport.mapper().readTree(JsonSupport.mapper().writeValueAsString(settings));
         Files.createDirectories(file.toAbsolutePath().getParent());
         boolean exists = Files.exists(file) && Files.size(file) > 0;
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
