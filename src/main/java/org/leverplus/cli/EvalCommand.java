@@ -13,6 +13,8 @@ import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.model.ModelOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", description = "Evaluate ICD selection: VQA accuracy by number of shots for the selector and the baselines (see docs/eval.md).",
         subcommands = EvalCommand.MakeTinyData.class)
 final class EvalCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Option(names = "--dataset", defaultValue = "okvqa", description = "okvqa or vqav2 (official file names; default ${DEFAULT-VALUE}).") String dataset;
     @Option(names = "--data-dir", description = "Directory with the official question and annotation files of the train and val splits.") Path dataDir;
     @Option(names = "--train-images", description = "COCO train2014 images (the ICDs).") Path trainImages;
@@ -78,14 +81,16 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation.Inputs in = new Evaluation.Inputs(data, snapshot, checkpoint, selectorTrain, selectorVal, clipTrainImage, clipTrainText, clipValImage, clipValText);
         Evaluation.Outcome o = Evaluation.run(in, s, out, System.err);
         HtmlReport.write(o.evalJson(), runDir, rlData, out.resolve(Evaluation.REPORT_HTML), true);
-        System.out.print(o.results().table());
-        System.out.println("wrote " + o.evalJson() + ", " + out.resolve(Evaluation.METRICS_JSON) + ", " + out.resolve(Evaluation.REPORT_HTML));
+        spec.commandLine().getOut().print(o.results().table());
+        spec.commandLine().getOut().println("wrote " + o.evalJson() + ", " + out.resolve(Evaluation.METRICS_JSON) + ", " + out.resolve(Evaluation.REPORT_HTML));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
     /** {@code lever eval make-tiny-data}: a tiny OK-VQA-shaped dataset with feature files, for the tour and tests. */
     @Command(name = "make-tiny-data", description = "Write a tiny OK-VQA-shaped dataset (official files, JPEG images, random feature files).")
     static final class MakeTinyData implements Callable<Integer> {
+        @Spec CommandSpec spec;
         @Option(names = "--out", required = true, description = "Directory to create.") Path out;
         @Option(names = "--train", defaultValue = "12", description = "Training items (default ${DEFAULT-VALUE}).") int train;
         @Option(names = "--val", defaultValue = "6", description = "Validation questions (default ${DEFAULT-VALUE}).") int val;
@@ -98,7 +103,8 @@ final class EvalCommand implements Callable<Integer> {
                 if (s.findAny().isPresent()) throw new IllegalArgumentException(out + " is not empty (use --overwrite)");
             }
             TinyEvalData.write(out, train, val, dim, seed);
-            System.out.println("wrote " + out + ": data/, images/train, images/val, features/ (" + train + " training items, " + val + " questions, dim " + dim + ")");
+            spec.commandLine().getOut().println("wrote " + out + ": data/, images/train, images/val, features/ (" + train + " training items, " + val + " questions, dim " + dim + ")");
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
