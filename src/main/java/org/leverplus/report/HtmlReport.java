@@ -115,12 +115,28 @@ public final class HtmlReport {
         return out;
     }
 
+    /** Methods as rows, shot counts as columns: accuracy and its 95 % interval (zero-shot in its own column). */
     private static void accuracyTable(StringBuilder h, JsonNode ev) {
-        h.append("<table id=\"accuracy-table\"><tr><th class=\"l\">method</th><th>shots</th><th>accuracy</th><th>95% CI</th></tr>\n");
-        for (JsonNode r : ev.path("results"))
-            h.append("<tr><td class=\"l\">").append(esc(r.path("method").asText())).append("</td><td>").append(r.path("shots").asInt())
-                    .append("</td><td>").append(f2(r.path("accuracy").asDouble())).append("</td><td>[").append(f2(r.path("ci_low").asDouble()))
-                    .append(", ").append(f2(r.path("ci_high").asDouble())).append("]</td></tr>\n");
+        java.util.TreeSet<Integer> shots = new java.util.TreeSet<>();
+        java.util.LinkedHashMap<String, java.util.Map<Integer, JsonNode>> byMethod = new java.util.LinkedHashMap<>();
+        for (JsonNode r : ev.path("results")) {
+            shots.add(r.path("shots").asInt());
+            byMethod.computeIfAbsent(r.path("method").asText(), k -> new java.util.HashMap<>()).put(r.path("shots").asInt(), r);
+        }
+        h.append("<table id=\"accuracy-table\"><tr><th class=\"l\">method</th>");
+        for (int k : shots) h.append("<th>").append(k).append(k == 1 ? " shot" : " shots").append("</th>");
+        h.append("</tr>\n");
+        for (var e : byMethod.entrySet()) {
+            h.append("<tr><td class=\"l\">").append(esc(e.getKey())).append("</td>");
+            for (int k : shots) {
+                JsonNode r = e.getValue().get(k);
+                h.append("<td>");
+                if (r != null) h.append(f2(r.path("accuracy").asDouble())).append(" <small>[").append(f2(r.path("ci_low").asDouble()))
+                        .append(", ").append(f2(r.path("ci_high").asDouble())).append("]</small>");
+                h.append("</td>");
+            }
+            h.append("</tr>\n");
+        }
         h.append("</table>\n");
     }
 

@@ -58,7 +58,7 @@
   });
   chart('acc', {
     type: 'line', data: { labels: shots.map(String), datasets: sets }, plugins: [whiskers],
-    options: { scales: { x: { title: { display: true, text: 'shots' } }, y: { suggestedMin: 0, title: { display: true, text: 'VQA accuracy (%), 95% CI' } } } }
+    options: { scales: { x: { title: { display: true, text: 'shots' } }, y: { title: { display: true, text: 'VQA accuracy (%), 95% CI' } } } }
   });
 
   if (data.training) {
