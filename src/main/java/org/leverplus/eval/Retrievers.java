@@ -20,8 +20,8 @@ public final class Retrievers {
      */
     public static int[][] mmTopK(Embeddings testFeatures, CosineIndex index, int n, int shots) {
         checkRows("test-side features", testFeatures, n);
-        int[][] out = new int[n][];
-        for (int q = 0; q < n; q++) out[q] = reversed(index.topK(testFeatures.row(q), shots, null));
+        int[][] out = index.topKAll(testFeatures, n, shots);
+        for (int q = 0; q < n; q++) out[q] = reversed(out[q]);
         return out;
     }
 
@@ -31,28 +31,40 @@ public final class Retrievers {
      * stream seeded with {@code seed} before each shot count ({@code choice(nTrain, int(0.5k), replace=False)} per
      * question, skipped when that count is 0); each similarity part is placed most-similar-last, as MMTopK does.
      * Unlike the original sampler, duplicates are not allowed: a similarity part skips ids already chosen and takes
-     * the next most similar item.
+     * the next most similar item. Similarities come from the batched search ({@link CosineIndex#topKAll}).
      */
     public static int[][] mix(Embeddings valImage, CosineIndex trainImage, Embeddings valText, CosineIndex trainText,
                               int n, int shots, long seed) {
         checkRows("validation image features", valImage, n);
         checkRows("validation text features", valText, n);
         int nRand = (int) (0.5 * shots), nText = (int) (0.25 * shots), nImg = shots - nRand - nText;
+        if (shots > trainImage.size()) throw new IllegalArgumentException("mix: " + shots + " shots from " + trainImage.size() + " training items");
         NumpyRandomState rs = new NumpyRandomState(seed);
+        // the top (part + already taken) neighbours always contain the part's best items that are not taken yet
+        int[][] imgNear = trainImage.topKAll(valImage, n, Math.min(trainImage.size(), nImg + nRand));
+        int[][] txtNear = nText > 0 ? trainText.topKAll(valText, n, Math.min(trainText.size(), shots)) : null;
         int[][] out = new int[n][];
         for (int q = 0; q < n; q++) {
             int[] rand = nRand > 0 ? rs.choiceWithoutReplacement(trainImage.size(), nRand) : new int[0];
             Set<Integer> taken = new HashSet<>();
             for (int r : rand) taken.add(r);
-            int[] img = reversed(trainImage.topK(valImage.row(q), nImg, taken));
+            int[] img = reversed(firstNotTaken(imgNear[q], nImg, taken));
             for (int r : img) taken.add(r);
-            int[] txt = nText > 0 ? reversed(trainText.topK(valText.row(q), nText, taken)) : new int[0];
+            int[] txt = nText > 0 ? reversed(firstNotTaken(txtNear[q], nText, taken)) : new int[0];
             int[] all = new int[shots];
             System.arraycopy(rand, 0, all, 0, rand.length);
             System.arraycopy(img, 0, all, rand.length, img.length);
             System.arraycopy(txt, 0, all, rand.length + img.length, txt.length);
             out[q] = all;
         }
+        return out;
+    }
+
+    private static int[] firstNotTaken(int[] ranked, int k, Set<Integer> taken) {
+        int[] out = new int[k];
+        int m = 0;
+        for (int id : ranked) if (m < k && !taken.contains(id)) out[m++] = id;
+        if (m < k) throw new IllegalStateException("mix: only " + m + " of " + k + " similar items left after removing " + taken.size() + " chosen ones");
         return out;
     }
 
@@ -88,14 +100,11 @@ public final class Retrievers {
         checkRows("validation selector embeddings", selectorVal, n);
         if (spec.size() > selectorTrain.size())
             throw new IllegalArgumentException("pool of " + spec.size() + " from a training split of " + selectorTrain.size() + " items");
+        if (spec.kind() == PoolSpec.Kind.TOP_K) return selectorTrain.topKAll(selectorVal, n, spec.size());
         int[][] out = new int[n][];
         for (int q = 0; q < n; q++) {
-            if (spec.kind() == PoolSpec.Kind.FIRST_K) {
-                out[q] = new int[spec.size()];
-                for (int i = 0; i < spec.size(); i++) out[q][i] = i;
-            } else {
-                out[q] = selectorTrain.topK(selectorVal.row(q), spec.size(), null);
-            }
+            out[q] = new int[spec.size()];
+            for (int i = 0; i < spec.size(); i++) out[q][i] = i;
         }
         return out;
     }

@@ -75,12 +75,24 @@ class RetrieversTest {
     }
 
     @Test
+    void batchedFloat32SearchEqualsTheFloat64Reference() {
+        Embeddings train = random(3000, 32, 11), val = random(40, 32, 12);
+        CosineIndex ix = new CosineIndex(train);
+        for (int chunk : new int[]{256, 1000, 3000}) {
+            int[][] got = ix.topKAll(val, 40, 64, chunk);
+            for (int q = 0; q < 40; q++) assertArrayEquals(ix.topK(val.row(q), 64, null), got[q], "chunk " + chunk + " question " + q);
+        }
+        assertArrayEquals(ix.topKAll(val, 40, 64, 256), ix.topKAll(val, 40, 64));
+    }
+
+    @Test
     void tiesGoToTheLowerIdAndScaleDoesNotMatter() {
         // rows 0, 3 and 5 point the same way as the query (5 longer), row 4 at 45 degrees, row 1 orthogonal
         Embeddings rows = Embeddings.of(6, 2, new float[]{1, 0, 0, 1, -1, 0, 1, 0, 0.5f, 0.5f, 3, 0});
         int[] top = new CosineIndex(rows).topK(new float[]{2, 0}, 4, null);
         assertArrayEquals(new int[]{0, 3, 5, 4}, top);
         assertArrayEquals(new int[]{3, 5, 4}, new CosineIndex(rows).topK(new float[]{2, 0}, 3, Set.of(0)));
+        assertArrayEquals(new int[]{0, 3, 5, 4}, new CosineIndex(rows).topKAll(Embeddings.of(1, 2, new float[]{2, 0}), 1, 4)[0]);
     }
 
     @Test
