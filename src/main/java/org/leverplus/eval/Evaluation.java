@@ -66,6 +66,8 @@ public final class Evaluation {
             if (resamples < 100) throw new IllegalArgumentException("--bootstrap: at least 100 resamples, got " + resamples);
             if (permutations < 100) throw new IllegalArgumentException("--permutations: at least 100, got " + permutations);
             if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
+            if (numBeams < 1) throw new IllegalArgumentException("--num-beams must be >= 1, got " + numBeams);
+            if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
 
         /** The shot counts a method is evaluated at: zero-shot once, at 0. */

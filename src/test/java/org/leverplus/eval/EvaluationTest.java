@@ -112,6 +112,20 @@ class EvaluationTest {
             assertTrue(r.get("ci_low").asDouble() <= r.get("mean").asDouble() && r.get("mean").asDouble() <= r.get("ci_high").asDouble(), cell);
         }
 
+        // the selector picks distinct items from each question's own pool: the 6 training items nearest by selector embedding
+        CosineIndex sel = new CosineIndex(org.leverplus.data.Embeddings.readSafetensors(data.resolve("features/selector-train.safetensors")));
+        org.leverplus.data.Embeddings sv = org.leverplus.data.Embeddings.readSafetensors(data.resolve("features/selector-val.safetensors"));
+        for (int q = 0; q < 4; q++) {
+            java.util.Set<Integer> pool = new java.util.HashSet<>();
+            for (int id : sel.topK(sv.row(q), 6, null)) pool.add(id);
+            for (int k : new int[]{1, 2}) {
+                JsonNode icds = ev.get("questions").get(q).get("results").get("selector@" + k).get("icds");
+                java.util.Set<Integer> seen = new java.util.HashSet<>();
+                for (JsonNode id : icds) assertTrue(pool.contains(id.asInt()) && seen.add(id.asInt()), "selector@" + k + " question " + q + ": " + icds);
+                assertEquals(k, seen.size());
+            }
+        }
+
         // the original's metrics file
         JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         String key = null;
