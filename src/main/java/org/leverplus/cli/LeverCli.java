@@ -21,6 +21,8 @@ import java.io.PrintWriter;
                 DataCommand.class,
                 MetricCommand.class,
                 VlmCommand.class,
+                EvalCommand.class,
+                ReportCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
