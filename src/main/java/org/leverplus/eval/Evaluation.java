@@ -223,6 +223,7 @@ public final class Evaluation {
                     int[][] icds = new int[part.length][];
                     for (int i = 0; i < part.length; i++) icds[i] = c.icds()[part[i]];
                     List<EvalJournal.Entry> entries = new ArrayList<>();
+                    engine.resetPromptState(); // a chunk's generations depend on the chunk alone (VlmEngine#resetPromptState)
                     try (TensorScope scope = TensorScope.open()) {
                         List<Prompt> ps = prompts.prompts(part, icds);
                         List<Generation> gs = generator.generate(ps, gen);
