@@ -62,7 +62,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory (journal, eval.json, metrics.json, report.html).") Path out;
     @Option(names = "--overwrite", description = "Discard an existing journal and results in --out and start again.") boolean overwrite;
 
-    @Override public Integer call() throws Exception {
+    /** The command line as evaluation inputs and settings (what {@link Stages#eval} returns). */
+    Stages.Eval parsed() throws Exception {
         for (Object[] o : new Object[][]{{dataDir, "--data-dir"}, {trainImages, "--train-images"}, {valImages, "--val-images"}, {snapshot, "--snapshot"}, {out, "--out"}})
             if (o[0] == null) throw new IllegalArgumentException("lever eval needs " + o[1]);
         List<Method> ms = new ArrayList<>();
@@ -79,12 +80,22 @@ final class EvalCommand implements Callable<Integer> {
         };
         EvalData data = EvalData.load(kind, dataDir, trainImages, valImages, limit);
         Evaluation.Inputs in = new Evaluation.Inputs(data, snapshot, checkpoint, selectorTrain, selectorVal, clipTrainImage, clipTrainText, clipValImage, clipValText);
-        Evaluation.Outcome o = Evaluation.run(in, s, out, System.err);
-        HtmlReport.write(o.evalJson(), runDir, rlData, out.resolve(Evaluation.REPORT_HTML), true);
-        spec.commandLine().getOut().print(o.results().table());
-        spec.commandLine().getOut().println("wrote " + o.evalJson() + ", " + out.resolve(Evaluation.METRICS_JSON) + ", " + out.resolve(Evaluation.REPORT_HTML));
-        spec.commandLine().getOut().flush();
+        return new Stages.Eval(in, s, out, runDir, rlData);
+    }
+
+    @Override public Integer call() throws Exception {
+        Stages.Eval p = parsed();
+        Evaluation.Outcome o = Evaluation.run(p.inputs(), p.settings(), out, System.err);
+        finish(p, o, spec.commandLine().getOut());
         return 0;
+    }
+
+    /** Writes the report and prints the table and the outputs (after a one-machine or a distributed run). */
+    static void finish(Stages.Eval p, Evaluation.Outcome o, java.io.PrintWriter w) throws Exception {
+        HtmlReport.write(o.evalJson(), p.runDir(), p.rlData(), p.out().resolve(Evaluation.REPORT_HTML), true);
+        w.print(o.results().table());
+        w.println("wrote " + o.evalJson() + ", " + p.out().resolve(Evaluation.METRICS_JSON) + ", " + p.out().resolve(Evaluation.REPORT_HTML));
+        w.flush();
     }
 
     /** {@code lever eval make-tiny-data}: a tiny OK-VQA-shaped dataset with feature files, for the tour and tests. */

@@ -1,5 +1,6 @@
 package org.leverplus.cli;
 
+import org.leverplus.eval.Evaluation;
 import org.leverplus.vlm.engine.GenerationSettings;
 import org.leverplus.vlm.engine.VlmJob;
 import org.leverplus.vlm.engine.VlmRun;
@@ -34,6 +35,33 @@ public final class Stages {
 
     /** Names of the stages this class parses, as command words. */
     public static final List<String> VLM_STAGES = List.of("vlm score", "vlm generate");
+
+    /** A parsed {@code lever eval} command line. */
+    public record Eval(Evaluation.Inputs inputs, Evaluation.Settings settings, Path out, Path runDir, Path rlData) {
+        /** The same evaluation on another device (a Spark task's GPU). */
+        public Eval onDevice(String device) {
+            Evaluation.Settings s = settings;
+            return new Eval(inputs, new Evaluation.Settings(s.methods(), s.shots(), s.pool(), s.randomSeed(), s.statsSeed(),
+                    s.resamples(), s.permutations(), s.numBeams(), s.maxNewTokens(), new ModelOptions(s.model().dtype(), device),
+                    s.engine(), s.chunk(), s.overwrite()), out, runDir, rlData);
+        }
+
+        /** The same evaluation continuing what is in {@code --out} (a distributed run's final, grading step). */
+        public Eval resuming() {
+            Evaluation.Settings s = settings;
+            return new Eval(inputs, new Evaluation.Settings(s.methods(), s.shots(), s.pool(), s.randomSeed(), s.statsSeed(),
+                    s.resamples(), s.permutations(), s.numBeams(), s.maxNewTokens(), s.model(), s.engine(), s.chunk(), false),
+                    out, runDir, rlData);
+        }
+
+        /** Writes the HTML report and prints the accuracy table, as {@code lever eval} does at its end. */
+        public void finish(Evaluation.Outcome o, java.io.PrintWriter w) throws Exception { EvalCommand.finish(this, o, w); }
+    }
+
+    /** Parses {@code args} as {@code lever eval} would (loads the dataset's question lists). */
+    public static Eval eval(String... args) throws Exception {
+        return parse(new EvalCommand(), "eval", args).parsed();
+    }
 
     /**
      * Parses {@code args} (the options after the command words) as {@code lever <stage>} would.

@@ -84,11 +84,7 @@ public final class EvalJournal implements AutoCloseable {
         }
         for (int i = 1; i < lines.length; i++) {
             if (lines[i].isBlank()) continue;
-            JsonNode n = JsonSupport.mapper().readTree(lines[i]);
-            int[] icds = new int[n.get("icds").size()];
-            for (int k = 0; k < icds.length; k++) icds[k] = n.get("icds").get(k).asInt();
-            Entry e = new Entry(n.get("method").asText(), n.get("shots").asInt(), n.get("question_id").asLong(), icds,
-                    n.get("raw_generation").asText(), n.get("answer").asText());
+            Entry e = parse(lines[i]);
             done.put(e.key(), e);
         }
     }
@@ -104,14 +100,7 @@ public final class EvalJournal implements AutoCloseable {
     /** Appends finished generations and forces them to disk. */
     public void record(List<Entry> entries) throws IOException {
         List<ObjectNode> lines = new java.util.ArrayList<>();
-        for (Entry e : entries) {
-            ObjectNode o = JsonSupport.mapper().createObjectNode();
-            o.put("method", e.method()).put("shots", e.shots()).put("question_id", e.questionId());
-            ArrayNode a = o.putArray("icds");
-            for (int i : e.icds()) a.add(i);
-            o.put("raw_generation", e.rawGeneration()).put("answer", e.answer());
-            lines.add(o);
-        }
+        for (Entry e : entries) lines.add(node(e));
         append(lines);
         for (Entry e : entries) done.put(e.key(), e);
     }
@@ -122,6 +111,27 @@ public final class EvalJournal implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) channel.write(b);
         channel.force(false);
+    }
+
+    /** An entry as its journal line (JSON, no newline). */
+    public static String line(Entry e) throws IOException { return JsonSupport.mapper().writeValueAsString(node(e)); }
+
+    private static ObjectNode node(Entry e) {
+        ObjectNode o = JsonSupport.mapper().createObjectNode();
+        o.put("method", e.method()).put("shots", e.shots()).put("question_id", e.questionId());
+        ArrayNode a = o.putArray("icds");
+        for (int i : e.icds()) a.add(i);
+        o.put("raw_generation", e.rawGeneration()).put("answer", e.answer());
+        return o;
+    }
+
+    /** The entry of a journal line. */
+    public static Entry parse(String line) throws IOException {
+        JsonNode n = JsonSupport.mapper().readTree(line);
+        int[] icds = new int[n.get("icds").size()];
+        for (int k = 0; k < icds.length; k++) icds[k] = n.get("icds").get(k).asInt();
+        return new Entry(n.get("method").asText(), n.get("shots").asInt(), n.get("question_id").asLong(), icds,
+                n.get("raw_generation").asText(), n.get("answer").asText());
     }
 
     /** Whether a journaled entry used exactly these ICDs. */

@@ -99,8 +99,103 @@ public final class Evaluation {
             int pending = 0;
             for (Cell c : cells) pending += pendingRows(journal, data, c).length;
             if (progress != null) progress.printf("eval: %d cells x %d questions, %d generations journaled, %d to run%n", cells.size(), n, journal.size(), pending);
-            if (pending > 0) generate(in, s, cells, journal, progress);
+            if (pending > 0) generate(in, s, units(cells, journal, data, s.chunk()), journal, progress);
             return grade(in, s, cells, journal, outDir, progress);
+        }
+    }
+
+    /** Generation work: questions {@code rows} (indexes into the validation list) of one cell, with their ICDs. */
+    public record Unit(String method, int shots, int[] rows, int[][] icds) implements java.io.Serializable {
+        String label() { return method + "@" + shots; }
+    }
+
+    /**
+     * The generations still missing in {@code outDir}'s journal, as the units a one-machine run generates them in
+     * (cells in order, each cell's missing questions in chunks of {@code --chunk}). Creates the journal when absent;
+     * a journal of other settings is refused. A distributed runner computes these units anywhere, appends their
+     * entries to the journal in this order, then calls {@link #run}, which only grades.
+     */
+    public static List<Unit> pendingUnits(Inputs in, Settings s, Path outDir) throws IOException {
+        Files.createDirectories(outDir);
+        List<Cell> cells = plan(in, s, in.data().limit());
+        try (EvalJournal journal = EvalJournal.open(outDir.resolve(JOURNAL), header(in, s))) {
+            return units(cells, journal, in.data(), s.chunk());
+        }
+    }
+
+    private static List<Unit> units(List<Cell> cells, EvalJournal journal, EvalData data, int chunk) {
+        List<Unit> out = new ArrayList<>();
+        for (Cell c : cells) {
+            int[] rows = pendingRows(journal, data, c);
+            for (int from = 0; from < rows.length; from += chunk) {
+                int[] part = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + chunk));
+                int[][] icds = new int[part.length][];
+                for (int i = 0; i < part.length; i++) icds[i] = c.icds()[part[i]];
+                out.add(new Unit(c.method().key(), c.shots(), part, icds));
+            }
+        }
+        return out;
+    }
+
+    /** Appends generated entries to {@code outDir}'s journal (as {@link #run} would have). */
+    public static void record(Inputs in, Settings s, Path outDir, List<EvalJournal.Entry> entries) throws IOException {
+        try (EvalJournal journal = EvalJournal.open(outDir.resolve(JOURNAL), header(in, s))) {
+            journal.record(entries);
+        }
+    }
+
+    /** A loaded VLM that generates units; each unit's generations depend on the unit alone. */
+    public static final class UnitGenerator implements AutoCloseable {
+        private final EvalData data;
+        private final EvalPrompts prompts;
+        private final Qwen25VlModel model;
+        private final VlmEngine engine;
+        private final VlmGenerator generator;
+        private final GenerationSettings gen;
+
+        public UnitGenerator(EvalData data, Path snapshot, Settings s) throws IOException {
+            TorchRuntime.init();
+            Snapshot snap = Snapshot.open(snapshot);
+            this.data = data;
+            this.gen = new GenerationSettings(s.numBeams(), s.maxNewTokens(), VlmRun.eosIds(snapshot));
+            this.prompts = new EvalPrompts(data, snap);
+            Qwen25VlModel m = null;
+            try {
+                m = Qwen25VlModel.load(snap, s.model());
+                this.model = m;
+                this.engine = new VlmEngine(m, s.engine());
+            } catch (IOException | RuntimeException e) {
+                if (m != null) m.close();
+                prompts.close();
+                throw e;
+            }
+            this.generator = new VlmGenerator(engine);
+        }
+
+        public VlmEngine engine() { return engine; }
+
+        public List<EvalJournal.Entry> generate(Unit u) throws IOException {
+            engine.resetPromptState(); // a unit's generations depend on the unit alone (VlmEngine#resetPromptState)
+            List<EvalJournal.Entry> entries = new ArrayList<>();
+            try (TensorScope scope = TensorScope.open()) {
+                List<Prompt> ps = prompts.prompts(u.rows(), u.icds());
+                List<Generation> gs = generator.generate(ps, gen);
+                for (int i = 0; i < u.rows().length; i++) {
+                    String raw = prompts.tokenizer().decode(gs.get(i).tokens(), true);
+                    entries.add(new EvalJournal.Entry(u.method(), u.shots(), data.val().get(u.rows()[i]).questionId(),
+                            u.icds()[i], raw, AnswerExtraction.extract(raw)));
+                }
+            }
+            return entries;
+        }
+
+        @Override public void close() throws IOException {
+            try {
+                engine.close();
+                model.close();
+            } finally {
+                prompts.close();
+            }
         }
     }
 
@@ -206,44 +301,22 @@ public final class Evaluation {
         return rows.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static void generate(Inputs in, Settings s, List<Cell> cells, EvalJournal journal, PrintStream progress) throws IOException {
-        TorchRuntime.init();
-        Snapshot snap = Snapshot.open(in.snapshot());
-        GenerationSettings gen = new GenerationSettings(s.numBeams(), s.maxNewTokens(), VlmRun.eosIds(in.snapshot()));
-        try (EvalPrompts prompts = new EvalPrompts(in.data(), snap);
-             Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
-             VlmEngine engine = new VlmEngine(model, s.engine())) {
-            VlmGenerator generator = new VlmGenerator(engine);
+    private static void generate(Inputs in, Settings s, List<Unit> units, EvalJournal journal, PrintStream progress) throws IOException {
+        try (UnitGenerator g = new UnitGenerator(in.data(), in.snapshot(), s)) {
             long t0 = System.nanoTime();
-            int done = 0;
-            for (Cell c : cells) {
-                int[] rows = pendingRows(journal, in.data(), c);
-                for (int from = 0; from < rows.length; from += s.chunk()) {
-                    int[] part = java.util.Arrays.copyOfRange(rows, from, Math.min(rows.length, from + s.chunk()));
-                    int[][] icds = new int[part.length][];
-                    for (int i = 0; i < part.length; i++) icds[i] = c.icds()[part[i]];
-                    List<EvalJournal.Entry> entries = new ArrayList<>();
-                    engine.resetPromptState(); // a chunk's generations depend on the chunk alone (VlmEngine#resetPromptState)
-                    try (TensorScope scope = TensorScope.open()) {
-                        List<Prompt> ps = prompts.prompts(part, icds);
-                        List<Generation> gs = generator.generate(ps, gen);
-                        for (int i = 0; i < part.length; i++) {
-                            String raw = prompts.tokenizer().decode(gs.get(i).tokens(), true);
-                            entries.add(new EvalJournal.Entry(c.method().key(), c.shots(), in.data().val().get(part[i]).questionId(),
-                                    icds[i], raw, AnswerExtraction.extract(raw)));
-                        }
-                    }
-                    journal.record(entries);
-                    done += part.length;
-                    if (progress != null) {
-                        double sec = (System.nanoTime() - t0) / 1e9;
-                        progress.printf("\reval %-12s %d/%d  %.2f questions/s  vision passes %d, prefix hits %d", c.label(), from + part.length, rows.length,
-                                done / Math.max(sec, 1e-9), engine.visionCalls(), engine.prefixHits());
-                        progress.flush();
-                    }
+            int done = 0, total = 0;
+            for (Unit u : units) total += u.rows().length;
+            for (Unit u : units) {
+                journal.record(g.generate(u));
+                done += u.rows().length;
+                if (progress != null) {
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    progress.printf("\reval %-12s %d/%d  %.2f questions/s  vision passes %d, prefix hits %d", u.label(), done, total,
+                            done / Math.max(sec, 1e-9), g.engine().visionCalls(), g.engine().prefixHits());
+                    progress.flush();
                 }
-                if (progress != null && rows.length > 0) progress.println();
             }
+            if (progress != null && total > 0) progress.println();
         }
     }
 

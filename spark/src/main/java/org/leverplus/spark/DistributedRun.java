@@ -28,17 +28,30 @@ public final class DistributedRun {
 
     private DistributedRun() {}
 
+    /** The driver's last step once every chunk is committed (merge the chunk files, or import them). */
+    @FunctionalInterface
+    public interface Finisher {
+        void finish(ChunkStore store, int chunks) throws Exception;
+    }
+
     /**
-     * Runs {@code chunks} through {@code runner} and writes {@code out}.
+     * Runs {@code chunks} through {@code runner} and writes {@code out}: the chunk files concatenated, in order.
      * @param plan what the run computes (stage, flags, input hashes); a rerun with the same plan resumes
      * @param device the device of tasks that Spark gives no GPU ("cpu", or the stage's --device)
      */
     public static Summary run(JavaSparkContext sc, String name, List<Chunk> chunks, Map<String, Object> plan,
                               ChunkRunner runner, Path out, boolean overwrite, String device, boolean keepParts,
-                              PrintStream log) throws IOException {
+                              PrintStream log) throws Exception {
         if (Files.exists(out) && !overwrite) throw new FileAlreadyExistsException(out + " exists (use --overwrite to replace it)");
+        return run(sc, name, chunks, plan, runner, ChunkStore.beside(out), (store, n) -> store.merge(n, out, overwrite),
+                device, keepParts, log);
+    }
+
+    /** As above, with the chunk store and the final step given. */
+    public static Summary run(JavaSparkContext sc, String name, List<Chunk> chunks, Map<String, Object> plan,
+                              ChunkRunner runner, ChunkStore store, Finisher finisher, String device, boolean keepParts,
+                              PrintStream log) throws Exception {
         long t0 = System.nanoTime();
-        ChunkStore store = ChunkStore.beside(out);
         store.open(plan);
         List<Chunk> todo = chunks.stream().filter(c -> !store.committed(c.index())).toList();
         if (log != null) {
@@ -58,7 +71,10 @@ public final class DistributedRun {
                 else dropped.add(1);
             });
         }
-        store.merge(chunks.size(), out, overwrite);
+        for (Chunk c : chunks) {
+            if (!store.committed(c.index())) throw new IllegalStateException(store.chunkFile(c.index()) + ": chunk " + c.index() + " is missing");
+        }
+        finisher.finish(store, chunks.size());
         if (!keepParts) store.delete();
         return new Summary(chunks.size(), todo.size(), chunks.size() - todo.size(), records.value(), loads.value(),
                 dropped.value(), (System.nanoTime() - t0) / 1e9);

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * {@code spark-submit --class org.leverplus.spark.LeverSpark lever-spark.jar <stage> <the stage's CLI flags>
  * [--keep-parts]}: runs a Lever stage over the cluster with the same flags as {@code lever <stage>} and writes the same
- * file. Stages: {@code vlm score}, {@code vlm generate}. Exit 0 on success, 1 on an error (one line), 2 on a bad
+ * file. Stages: {@code vlm score}, {@code vlm generate}, {@code eval}. Exit 0 on success, 1 on an error (one line), 2 on a bad
  * command line.
  */
 public final class LeverSpark {
@@ -20,13 +20,13 @@ public final class LeverSpark {
 
     public static void main(String[] argv) {
         if (argv.length < 2 || Arrays.asList(argv).contains("--help")) {
-            System.err.println("usage: LeverSpark <stage> <flags of lever <stage>> [--keep-parts]; stages: " + Stages.VLM_STAGES);
+            System.err.println("usage: LeverSpark <stage> <flags of lever <stage>> [--keep-parts]; stages: " + STAGES);
             System.exit(argv.length < 2 ? 2 : 0);
         }
-        SparkConf conf = new SparkConf().setAppName("lever " + argv[0] + " " + argv[1]);
+        SparkConf conf = new SparkConf().setAppName("lever " + argv[0]);
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             DistributedRun.Summary s = run(sc, argv, System.err);
-            System.out.println("lever " + argv[0] + " " + argv[1] + " (spark): " + s);
+            System.out.println("lever " + argv[0] + " (spark): " + s);
         } catch (IllegalArgumentException e) {
             System.err.println("lever: error: " + e.getMessage());
             System.exit(2);
@@ -44,13 +44,19 @@ public final class LeverSpark {
     /** As {@link #run(JavaSparkContext, String[], PrintStream)}, with {@code wrap} around the stage's chunk runner. */
     static DistributedRun.Summary run(JavaSparkContext sc, String[] argv, java.util.function.UnaryOperator<ChunkRunner> wrap,
                                       PrintStream log) throws Exception {
-        if (argv.length < 2) throw new IllegalArgumentException("expected a stage (" + Stages.VLM_STAGES + ") and its flags");
-        String stage = argv[0] + " " + argv[1];
-        List<String> rest = new ArrayList<>(Arrays.asList(argv).subList(2, argv.length));
-        boolean keepParts = rest.remove("--keep-parts");
-        VlmStage s = new VlmStage(stage, rest.toArray(String[]::new));
+        List<String> all = new ArrayList<>(Arrays.asList(argv));
+        boolean keepParts = all.remove("--keep-parts");
+        if (!all.isEmpty() && all.get(0).equals("eval")) {
+            return new EvalStage(all.subList(1, all.size()).toArray(String[]::new)).run(sc, wrap, keepParts, log);
+        }
+        if (all.size() < 2) throw new IllegalArgumentException("expected a stage (" + STAGES + ") and its flags");
+        String stage = all.get(0) + " " + all.get(1);
+        VlmStage s = new VlmStage(stage, all.subList(2, all.size()).toArray(String[]::new));
         ChunkRunner runner = wrap == null ? s.runner() : wrap.apply(s.runner());
         return DistributedRun.run(sc, stage, s.chunks(), s.plan(), runner, s.spec.out(), s.spec.overwrite(),
                 s.spec.settings().model().device(), keepParts, log);
     }
+
+    /** The stages a distributed run can execute. */
+    static final List<String> STAGES = List.of("vlm score", "vlm generate", "eval");
 }

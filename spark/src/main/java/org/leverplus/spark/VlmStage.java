@@ -68,13 +68,16 @@ final class VlmStage {
         };
     }
 
-    static String sha256(List<Path> files) throws IOException {
-        MessageDigest md;
+    static MessageDigest digest() {
         try {
-            md = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static String sha256(List<Path> files) throws IOException {
+        MessageDigest md = digest();
         byte[] buf = new byte[1 << 16];
         for (Path f : files) {
             md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
