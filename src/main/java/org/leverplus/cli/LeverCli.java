@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 MetricCommand.class,
                 VlmCommand.class,
                 EvalCommand.class,
+                SampleCommand.class,
                 ReportCommand.class,
                 CommandLine.HelpCommand.class,
         })
