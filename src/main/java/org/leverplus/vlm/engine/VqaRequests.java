@@ -3,9 +3,7 @@ package org.leverplus.vlm.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.leverplus.vlm.Snapshot;
-import org.leverplus.vlm.image.ProcessedImage;
 import org.leverplus.vlm.image.QwenImageProcessor;
-import org.leverplus.vlm.model.Tensors;
 import org.leverplus.vlm.text.IcdPromptBuilder;
 import org.leverplus.vlm.text.PromptTokens;
 import org.leverplus.vlm.text.QwenTokenizer;
@@ -15,11 +13,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +38,7 @@ public final class VqaRequests implements RequestSource {
     private final boolean teacherForced;
     private final QwenTokenizer tokenizer;
     private final IcdPromptBuilder builder;
-    private final QwenImageProcessor processor;
+    private final ImageInputs images;
 
     public VqaRequests(Path file, Snapshot snapshot, boolean teacherForced) throws IOException {
         this.teacherForced = teacherForced;
@@ -63,7 +58,7 @@ public final class VqaRequests implements RequestSource {
         }
         this.tokenizer = QwenTokenizer.load(snapshot.tokenizerJson());
         this.builder = IcdPromptBuilder.leverPlus(tokenizer);
-        this.processor = new QwenImageProcessor(snapshot.preprocessorConfig());
+        this.images = new ImageInputs(new QwenImageProcessor(snapshot.preprocessorConfig()));
     }
 
     private Line parse(JsonNode n, Path file, String where, int line) {
@@ -93,37 +88,17 @@ public final class VqaRequests implements RequestSource {
             List<VqaItem> icds = new ArrayList<>();
             List<ImageInput> ims = new ArrayList<>();
             for (Item i : l.icds()) {
-                ImageInput im = image(images, i.image(), l.where());
+                ImageInput im = this.images.of(images, i.image(), l.where());
                 ims.add(im);
                 icds.add(new VqaItem(new org.leverplus.vlm.image.ImageGrid(im.grid()[0], im.grid()[1], im.grid()[2]), i.question(), i.answer()));
             }
-            ImageInput qi = image(images, l.query().image(), l.where());
+            ImageInput qi = this.images.of(images, l.query().image(), l.where());
             ims.add(qi);
             VqaItem query = VqaItem.query(new org.leverplus.vlm.image.ImageGrid(qi.grid()[0], qi.grid()[1], qi.grid()[2]), l.query().question());
             PromptTokens pt = teacherForced ? builder.teacherForced(icds, query, l.answer()) : builder.generation(icds, query);
             out.add(new Entry(l.id(), new Prompt(pt.ids(), ims), pt.answerStart(), pt.answerEnd(), l.where()));
         }
         return out;
-    }
-
-    private ImageInput image(Map<Path, ImageInput> done, Path file, String where) throws IOException {
-        ImageInput im = done.get(file);
-        if (im != null) return im;
-        if (!Files.isRegularFile(file)) throw new java.nio.file.NoSuchFileException(file.toString(), null, where + ": image not found");
-        ProcessedImage p = processor.process(file);
-        String key = sha256(Files.readAllBytes(file)) + "|" + processor.config();
-        int[] g = {p.grid().t(), p.grid().h(), p.grid().w()};
-        im = new ImageInput(key, Tensors.floats(p.pixels(), null, p.grid().patches(), p.rowSize()), g);
-        done.put(file, im);
-        return im;
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
     }
 
     /** The tokenizer (for decoding generations). */
