@@ -98,6 +98,11 @@ final class DataCommand implements Runnable {
         @Option(names = "--json") boolean json;
 
         @Override public Integer call() throws Exception {
+            if (org.leverplus.data.SftBeamData.isSft(files.get(0))) {   // SFT shards of `lever generate sft --shard i/n`, in shard order
+                int n = org.leverplus.data.SftBeamData.merge(files, out, overwrite);
+                say("merged %d SFT files: %d anchors -> %s%n", files.size(), n, out);
+                return 0;
+            }
             RlMerge.Report r = RlMerge.run(files, out, RlMerge.OnDuplicate.parse(onDuplicate), overwrite);
             if (json) {
                 ObjectNode o = JsonSupport.mapper().valueToTree(r);

@@ -23,6 +23,7 @@ import java.io.PrintWriter;
                 VlmCommand.class,
                 EvalCommand.class,
                 SampleCommand.class,
+                GenerateCommand.class,
                 ReportCommand.class,
                 CommandLine.HelpCommand.class,
         })
