@@ -24,6 +24,7 @@ import java.io.PrintWriter;
                 EvalCommand.class,
                 SampleCommand.class,
                 GenerateCommand.class,
+                PipelineCommand.class,
                 ReportCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -39,13 +39,10 @@ public final class PipelineConfig {
     static {
         SCHEMA.put("", List.of(f("run_dir", Kind.PATH, null, "folder for every stage's outputs (required)")));
         SCHEMA.put("dataset", List.of(
-                f("name", Kind.STRING, "okvqa", "okvqa or vqav2 (names outputs; the metric is the same)"),
-                f("train_questions", Kind.PATH, null, "VQAv2-format train questions JSON"),
-                f("train_annotations", Kind.PATH, null, "VQAv2-format train annotations JSON"),
-                f("train_images", Kind.PATH, null, "folder of the train images (COCO file names)"),
-                f("val_questions", Kind.PATH, null, "VQAv2-format validation questions JSON"),
-                f("val_annotations", Kind.PATH, null, "VQAv2-format validation annotations JSON"),
-                f("val_images", Kind.PATH, null, "folder of the validation images")));
+                f("name", Kind.STRING, "okvqa", "okvqa or vqav2 (the official file names in data_dir)"),
+                f("data_dir", Kind.PATH, null, "folder with the official question and annotation files of train and val (required)"),
+                f("train_images", Kind.PATH, null, "folder of the COCO train2014 images (required)"),
+                f("val_images", Kind.PATH, null, "folder of the COCO val2014 images (required)")));
         SCHEMA.put("vlm", List.of(
                 f("snapshot", Kind.PATH, null, "Qwen2.5-VL snapshot folder (required)"),
                 f("device", Kind.STRING, "cpu", "cpu, cuda or cuda:N"),
@@ -61,6 +58,12 @@ public final class PipelineConfig {
                 f("seed", Kind.INT, 42L, "sampler seed"),
                 f("extra_args", Kind.STRINGS, List.of(), "more flags for `lever sample`")));
         SCHEMA.put("embed", List.of(
+                f("selector_train", Kind.PATH, null, "selector embeddings of the train split [N_train, 512] (safetensors)"),
+                f("selector_val", Kind.PATH, null, "selector embeddings of the val split [N_val, 512]"),
+                f("clip_train_image", Kind.PATH, null, "CLIP image features of the train split (img/mix samplers, i2i/mix)"),
+                f("clip_train_text", Kind.PATH, null, "CLIP question features of the train split (text/mix samplers, i2t/t2t/mix)"),
+                f("clip_val_image", Kind.PATH, null, "CLIP image features of the val split (i2i, i2t, mix)"),
+                f("clip_val_text", Kind.PATH, null, "CLIP question features of the val split (t2t, mix)"),
                 f("extra_args", Kind.STRINGS, List.of(), "more flags for `lever embed`")));
         SCHEMA.put("sft_data", List.of(
                 f("beam_size", Kind.INT, 5L, "InfoScore beam size"),
@@ -269,6 +272,7 @@ public final class PipelineConfig {
             if (s < 1 || s > k) throw error("eval", "shots", "must lie between 1 and sample.candidates (" + k + "), found " + s);
         }
         if (!Set.of("float32", "bfloat16").contains(string("vlm", "dtype"))) throw error("vlm", "dtype", "must be float32 or bfloat16");
+        if (!Set.of("okvqa", "vqav2").contains(string("dataset", "name"))) throw error("dataset", "name", "must be okvqa or vqav2");
     }
 
     private static String sectionNames() {

@@ -37,12 +37,12 @@ class PipelineTest {
         @Override public JsonNode settings(PipelineConfig c) { return c.section(section); }
         @Override public Map<String, Path> inputs(PipelineConfig c) {
             Map<String, Path> m = new HashMap<>();
-            if (upstream == null) m.put("dataset.train_questions", c.path("dataset", "train_questions"));
+            if (upstream == null) m.put("embed.selector_train", c.path("embed", "selector_train"));
             return m;
         }
         @Override public void run(StageContext ctx) throws Exception {
             runs.merge(name, 1, Integer::sum);
-            String in = upstream == null ? Files.readString(ctx.config().path("dataset", "train_questions"))
+            String in = upstream == null ? Files.readString(ctx.config().path("embed", "selector_train"))
                     : Files.readString(ctx.dirOf(upstream).resolve("out.txt"));
             Path journal = ctx.dir().resolve(".journal");
             if (!Files.exists(journal)) {
@@ -56,7 +56,7 @@ class PipelineTest {
     Path config(String extra) throws Exception {
         Files.writeString(dir.resolve("q.json"), "{\"questions\": []}");
         Path p = dir.resolve("pipeline.yaml");
-        Files.writeString(p, "run_dir: run\ndataset:\n  train_questions: q.json\nvlm:\n  snapshot: snap\n" + extra);
+        Files.writeString(p, "run_dir: run\nembed:\n  selector_train: q.json\nvlm:\n  snapshot: snap\n" + extra);
         return p;
     }
 
@@ -91,7 +91,7 @@ class PipelineTest {
 
         Files.writeString(dir.resolve("q.json"), "{\"questions\": [1]}");
         String why = pipeline(cfg).status().get(0).reason();
-        assertTrue(why.contains("input dataset.train_questions changed"), why);
+        assertTrue(why.contains("input embed.selector_train changed"), why);
         pipeline(cfg).run(null, null, false, log);
         assertEquals(Map.of("a", 2, "b", 3, "c", 3), runs);
     }
@@ -171,7 +171,7 @@ class PipelineTest {
         Path missingInput = config("");
         Files.delete(dir.resolve("q.json"));
         Exception m = assertThrows(IllegalArgumentException.class, () -> pipeline(missingInput).status());
-        assertTrue(m.getMessage().contains("line 3: dataset.train_questions names ") && m.getMessage().contains("does not exist"), m.getMessage());
+        assertTrue(m.getMessage().contains("line 3: embed.selector_train names ") && m.getMessage().contains("does not exist"), m.getMessage());
         assertNotNull(new ArrayList<>(List.of(1)));
     }
 

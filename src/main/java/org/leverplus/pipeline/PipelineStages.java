@@ -1,0 +1,188 @@
+package org.leverplus.pipeline;
+
+import org.leverplus.data.VqaDataset;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stages of Lever-Plus as {@code lever} command lines, in order: embed (the CLIP feature files the later stages
+ * read), sample, sft_data, sft_train, rl_data (+ balanced filter), train (RCE/GRPO), eval (+ report). Each stage's
+ * settings are its configuration sections; its inputs are the files and folders it reads from outside the pipeline.
+ */
+public final class PipelineStages {
+    /** File names of the embed stage's outputs (links to the configured feature files). */
+    public static final List<String> FEATURES = List.of("selector_train", "selector_val", "clip_train_image", "clip_train_text",
+            "clip_val_image", "clip_val_text");
+
+    private PipelineStages() {}
+
+    static Path feature(StageContext ctx, String key) { return ctx.dirOf("embed").resolve(key + ".safetensors"); }
+
+    static boolean has(PipelineConfig c, String key) { return c.path("embed", key) != null; }
+
+    /**
+     * The standard stages. {@code hasRlGenerator}: whether this build has {@code lever generate rl}; without it the
+     * pipeline stops after SFT training and evaluates the SFT selector (the RL stages need RL data).
+     */
+    public static List<Stage> standard(CommandStage.Runner lever, boolean hasRlGenerator) {
+        List<Stage> s = new ArrayList<>();
+        s.add(new Stage() {
+            @Override public String name() { return "embed"; }
+            @Override public List<String> dependsOn() { return List.of(); }
+            @Override public com.fasterxml.jackson.databind.JsonNode settings(PipelineConfig c) { return c.section("embed"); }
+            @Override public Map<String, Path> inputs(PipelineConfig c) {
+                Map<String, Path> m = new LinkedHashMap<>();
+                for (String k : FEATURES) if (has(c, k)) m.put("embed." + k, c.path("embed", k));
+                return m;
+            }
+            @Override public void run(StageContext ctx) throws IOException {
+                if (!has(ctx.config(), "selector_train"))
+                    throw ctx.config().error("embed", "selector_train", "is required: this build takes the CLIP feature files as inputs");
+                for (String k : FEATURES) {
+                    Path p = ctx.config().path("embed", k);
+                    if (p != null) Files.createSymbolicLink(feature(ctx, k), p.toAbsolutePath());
+                }
+            }
+        });
+        s.add(new CommandStage("sample", List.of("embed"), List.of("dataset", "sample"), c -> Map.of(), (c, ctx) -> {
+            String sampler = c.string("sample", "sampler");
+            List<String> a = new ArrayList<>(List.of("sample", "--sampler", sampler, "--anchors", str(c.integer("sample", "anchors")),
+                    "--candidates", str(c.integer("sample", "candidates")), "--seed", str(c.integer("sample", "seed")),
+                    "--train-annotations", annotations(c).toString(), "--out", ctx.dir().toString()));
+            switch (sampler) {
+                case "text" -> a.addAll(List.of("--features", needFeature(c, ctx, "clip_train_text", "sample.sampler text").toString()));
+                case "img" -> a.addAll(List.of("--features", needFeature(c, ctx, "clip_train_image", "sample.sampler img").toString()));
+                case "mix" -> a.addAll(List.of("--image-features", needFeature(c, ctx, "clip_train_image", "sample.sampler mix").toString(),
+                        "--text-features", needFeature(c, ctx, "clip_train_text", "sample.sampler mix").toString()));
+                default -> { }
+            }
+            a.addAll(c.strings("sample", "extra_args"));
+            return List.of(a);
+        }, lever));
+        s.add(new CommandStage("sft_data", List.of("sample"), List.of("dataset", "vlm", "sft_data"), PipelineStages::vlmInputs, (c, ctx) -> {
+            List<String> a = new ArrayList<>(List.of("generate", "sft", "--dataset", c.string("dataset", "name"),
+                    "--data-dir", req(c, "dataset", "data_dir"), "--train-images", req(c, "dataset", "train_images"),
+                    "--pools", ctx.dirOf("sample").resolve("pools.json").toString(), "--snapshot", req(c, "vlm", "snapshot"),
+                    "--out", ctx.dir().resolve("sft.json").toString(), "--beam-size", str(c.integer("sft_data", "beam_size")),
+                    "--shots", str(c.integer("sft_data", "shots")), "--order", c.string("sft_data", "order"),
+                    "--device", c.string("vlm", "device"), "--dtype", c.string("vlm", "dtype")));
+            a.addAll(c.strings("sft_data", "extra_args"));
+            return List.of(a);
+        }, lever));
+        s.add(new CommandStage("sft_train", List.of("embed", "sample", "sft_data"), List.of("sft_train"), c -> Map.of(), (c, ctx) -> {
+            if (c.integer("sft_train", "epochs") == 0) return List.of();
+            List<String> a = new ArrayList<>(List.of("train", "--run-dir", ctx.dir().resolve("run").toString(),
+                    "--sft-data", ctx.dirOf("sft_data").resolve("sft.json").toString(),
+                    "--sft-pools", ctx.dirOf("sample").resolve("pools.json").toString(),
+                    "--embeddings", feature(ctx, "selector_train").toString(), "--sft-epochs", str(c.integer("sft_train", "epochs")),
+                    "--rce-epochs", "0", "--grpo-epochs", "0"));
+            a.addAll(c.strings("sft_train", "extra_args"));
+            return List.of(a);
+        }, lever));
+        String selectorStage = "sft_train";
+        if (hasRlGenerator) {
+            s.add(new CommandStage("rl_data", List.of("embed", "sample", "sft_train"), List.of("dataset", "vlm", "rl_data"), PipelineStages::vlmInputs, (c, ctx) -> {
+                List<String> gen = new ArrayList<>(List.of("generate", "rl", "--dataset", c.string("dataset", "name"),
+                        "--data-dir", req(c, "dataset", "data_dir"), "--train-images", req(c, "dataset", "train_images"),
+                        "--pools", ctx.dirOf("sample").resolve("pools.json").toString(), "--snapshot", req(c, "vlm", "snapshot"),
+                        "--checkpoint", finalCheckpoint(c, ctx.dirOf("sft_train"), "sft_train").toString(),
+                        "--embeddings", feature(ctx, "selector_train").toString(), "--shots", str(c.integer("rl_data", "shots")),
+                        "--out", ctx.dir().resolve("rl.json").toString(), "--device", c.string("vlm", "device"), "--dtype", c.string("vlm", "dtype")));
+                gen.addAll(c.strings("rl_data", "extra_args"));
+                List<List<String>> cmds = new ArrayList<>(List.of(gen));
+                if (c.bool("rl_data", "balanced_filter"))
+                    cmds.add(List.of("data", "filter", ctx.dir().resolve("rl.json").toString(), "--min-pos-ratio", str(c.real("rl_data", "min_pos_ratio")),
+                            "--max-pos-ratio", str(c.real("rl_data", "max_pos_ratio")), "--out", ctx.dir().resolve("rl_balanced.json").toString()));
+                return cmds;
+            }, lever));
+            s.add(new CommandStage("train", List.of("embed", "sft_train", "rl_data"), List.of("train", "rl_data"), c -> Map.of(), (c, ctx) -> {
+                Path rl = ctx.dirOf("rl_data").resolve(c.bool("rl_data", "balanced_filter") ? "rl_balanced.json" : "rl.json");
+                List<String> a = new ArrayList<>(List.of("train", "--run-dir", ctx.dir().resolve("run").toString(), "--rl-data", rl.toString(),
+                        "--embeddings", feature(ctx, "selector_train").toString(), "--rce-epochs", str(c.integer("train", "rce_epochs")),
+                        "--grpo-epochs", str(c.integer("train", "grpo_epochs"))));
+                Path init = c.integer("sft_train", "epochs") > 0 ? finalCheckpoint(c, ctx.dirOf("sft_train"), "sft_train") : null;
+                if (init != null) a.addAll(List.of("--init", init.toString()));
+                a.addAll(c.strings("train", "extra_args"));
+                return List.of(a);
+            }, lever));
+            selectorStage = "train";
+        }
+        String sel = selectorStage;
+        s.add(new CommandStage("eval", List.of("embed", sel), List.of("dataset", "vlm", "eval", "sample"), PipelineStages::evalInputs, (c, ctx) -> {
+            List<String> a = new ArrayList<>(List.of("eval", "--dataset", c.string("dataset", "name"), "--data-dir", req(c, "dataset", "data_dir"),
+                    "--train-images", req(c, "dataset", "train_images"), "--val-images", req(c, "dataset", "val_images"),
+                    "--snapshot", req(c, "vlm", "snapshot"), "--methods", String.join(",", c.strings("eval", "methods")),
+                    "--shots", String.join(",", c.integers("eval", "shots").stream().map(String::valueOf).toList()),
+                    "--limit", c.integer("eval", "limit") == 0 ? "-1" : str(c.integer("eval", "limit")),
+                    "--random-seed", str(c.integer("eval", "seed")), "--out", ctx.dir().toString(),
+                    "--device", c.string("vlm", "device"), "--dtype", c.string("vlm", "dtype")));
+            List<String> methods = c.strings("eval", "methods");
+            if (methods.contains("selector")) {
+                Path ckpt = finalCheckpoint(c, ctx.dirOf(sel), sel);
+                if (ckpt == null) throw c.error("eval", "methods", "include selector but no stage trained one (sft_train.epochs is 0 and there is no RL training)");
+                // each question's own pool, as large as the pools the selector was trained on
+                a.addAll(List.of("--pool", "top-k", str(c.integer("sample", "candidates"))));
+                a.addAll(List.of("--checkpoint", ckpt.toString(), "--selector-train-embeddings", feature(ctx, "selector_train").toString(),
+                        "--selector-val-embeddings", needFeature(c, ctx, "selector_val", "eval.methods selector").toString(),
+                        "--run-dir", ctx.dirOf(sel).resolve("run").toString()));
+            }
+            for (String[] f : new String[][]{{"clip_train_image", "--clip-train-image"}, {"clip_train_text", "--clip-train-text"},
+                    {"clip_val_image", "--clip-val-image"}, {"clip_val_text", "--clip-val-text"}}) {
+                if (has(c, f[0])) a.addAll(List.of(f[1], feature(ctx, f[0]).toString()));
+            }
+            if (ctx.stageDirs().containsKey("rl_data") && Files.exists(ctx.dirOf("rl_data").resolve("rl.json")))
+                a.addAll(List.of("--rl-data", ctx.dirOf("rl_data").resolve("rl.json").toString()));
+            a.addAll(c.strings("eval", "extra_args"));
+            return List.of(a);
+        }, lever));
+        return s;
+    }
+
+    /** The last checkpoint a training stage wrote: its last phase's last epoch. */
+    static Path finalCheckpoint(PipelineConfig c, Path stageDir, String stage) {
+        Path run = stageDir.resolve("run");
+        String name = switch (stage) {
+            case "sft_train" -> c.integer("sft_train", "epochs") == 0 ? null : "sft_epoch" + c.integer("sft_train", "epochs");
+            default -> c.integer("train", "grpo_epochs") > 0 ? "grpo_epoch" + c.integer("train", "grpo_epochs") : "rce_epoch" + c.integer("train", "rce_epochs");
+        };
+        return name == null ? null : run.resolve(name + ".safetensors");
+    }
+
+    private static Map<String, Path> vlmInputs(PipelineConfig c) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        m.put("dataset.data_dir", c.requiredPath("dataset", "data_dir"));
+        m.put("dataset.train_images", c.requiredPath("dataset", "train_images"));
+        m.put("vlm.snapshot", c.requiredPath("vlm", "snapshot"));
+        return m;
+    }
+
+    private static Map<String, Path> evalInputs(PipelineConfig c) {
+        Map<String, Path> m = vlmInputs(c);
+        m.put("dataset.val_images", c.requiredPath("dataset", "val_images"));
+        return m;
+    }
+
+    private static Path annotations(PipelineConfig c) {
+        VqaDataset.Kind kind = c.string("dataset", "name").equals("vqav2") ? VqaDataset.Kind.VQAV2 : VqaDataset.Kind.OKVQA;
+        Path p = c.requiredPath("dataset", "data_dir").resolve(kind.annotationsFile("train"));
+        if (!Files.isRegularFile(p)) throw c.error("dataset", "data_dir", "has no " + p.getFileName() + " (the official " + c.string("dataset", "name") + " train annotations)");
+        return p;
+    }
+
+    private static Path needFeature(PipelineConfig c, StageContext ctx, String key, String who) {
+        if (!has(c, key)) throw c.error("embed", key, "is required by " + who);
+        return feature(ctx, key);
+    }
+
+    private static String req(PipelineConfig c, String section, String key) { return c.requiredPath(section, key).toString(); }
+
+    private static String str(long v) { return String.valueOf(v); }
+
+    private static String str(double v) { return String.valueOf(v); }
+}
