@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 final class CkptCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Override public void run() { LeverCli.missingSubcommand(spec); }
 
     @Command(name = "check", mixinStandardHelpOptions = true, description = "Match a checkpoint against a selector architecture; exit 1 on any mismatch.")
     static final class Check implements Callable<Integer> {

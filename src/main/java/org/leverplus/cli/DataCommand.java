@@ -27,7 +27,7 @@ final class DataCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        LeverCli.missingSubcommand(spec);
     }
 
     static void printJson(java.io.PrintWriter out, ObjectNode o) throws Exception {

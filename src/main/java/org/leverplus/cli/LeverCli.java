@@ -34,7 +34,14 @@ public final class LeverCli implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+    /** {@code lever} without a command: the usage on stderr and exit code 2 (a malformed command line). */
+    @Override public void run() { missingSubcommand(spec); }
+
+    /** For command groups ({@code lever}, {@code lever data}, ...) run without a subcommand. */
+    static void missingSubcommand(CommandLine.Model.CommandSpec spec) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose one of "
+                + String.join(", ", spec.commandLine().getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList()));
+    }
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LeverCli());
@@ -42,13 +49,21 @@ public final class LeverCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             PrintWriter err = line.getErr();
-            err.println("lever: error: " + describe(ex));
+            boolean expected = ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof IllegalStateException || ex instanceof java.io.UncheckedIOException;
+            // one line, always: the hint for unexpected failures goes on the same line
+            err.println("lever: error: " + describe(ex) + (verbose || expected ? "" : " (run with --verbose for the stack trace)"));
             if (verbose) ex.printStackTrace(err);
-            else if (!(ex instanceof IllegalArgumentException) && !(ex instanceof java.io.IOException)
-                    && !(ex instanceof IllegalStateException) && !(ex instanceof java.io.UncheckedIOException))
-                err.println("lever: (run with --verbose for the stack trace)");
             err.flush();
             return EXIT_FAILURE;
+        });
+        // an unknown command stays an error even with --help (picocli would print the parent's help and exit 0)
+        cl.setExecutionStrategy(pr -> {
+            CommandLine.ParseResult leaf = pr;
+            while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+            if (!leaf.unmatched().isEmpty())
+                throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(), "unknown command or argument '" + leaf.unmatched().get(0) + "'");
+            return new CommandLine.RunLast().execute(pr);
         });
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -68,20 +83,67 @@ public final class LeverCli implements Runnable {
         }
     }
 
-    /** The message chain of an exception, without class names for our own clear errors. */
+    /**
+     * The message chain of an exception on one line, in words: JDK file errors name the file and the reason, Jackson
+     * errors give their message and location without internals, LibTorch errors keep only their first line (no C++
+     * back-trace), and exceptions without a message say what happened instead of their class name.
+     */
     static String describe(Throwable ex) {
         StringBuilder sb = new StringBuilder();
         Throwable t = ex;
-        while (t != null) {
-            String m = t.getMessage();
-            if (m == null || m.isBlank()) m = t.getClass().getSimpleName();
-            if (sb.indexOf(m) < 0) {
+        int depth = 0;
+        while (t != null && depth++ < 16) {
+            String m = words(t);
+            if (m != null && !m.isBlank() && sb.indexOf(m) < 0) {
                 if (sb.length() > 0) sb.append(": ");
                 sb.append(m);
             }
             t = t.getCause();
         }
-        return sb.toString();
+        if (sb.length() == 0) sb.append("unexpected failure (").append(ex.getClass().getSimpleName()).append(")");
+        return sb.toString().replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private static String words(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f) {
+            String reason = org.leverplus.io.AtomicOutput.reason(f);
+            if (t instanceof java.nio.file.FileAlreadyExistsException && f.getReason() != null) reason = f.getReason();
+            String file = f.getFile();
+            return file == null ? reason : file + ": " + reason;
+        }
+        if (t instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            String m = j.getOriginalMessage();
+            m = m == null ? "malformed JSON" : jsonWords(m);
+            var loc = j.getLocation();
+            return loc == null || loc.getLineNr() < 1 ? m : m + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+        }
+        if (t instanceof OutOfMemoryError) return "out of memory (" + firstLine(t.getMessage())
+                + "); the input is larger than this machine allows, or a size in it is wrong";
+        if (t instanceof java.nio.BufferUnderflowException) return "unexpected end of data (the file is truncated)";
+        if (t instanceof ArithmeticException) return "a size in the input is too large (arithmetic overflow)";
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) return t.getCause() != null ? null : t.getClass().getSimpleName();
+        return jsonWords(firstLine(m));
+    }
+
+    /** Jackson's token names and internal hints in words. */
+    static String jsonWords(String m) {
+        m = firstLine(m).replaceAll("\\s*\\[Source: .*$", "")
+                .replaceAll("\\(from `StreamReadConstraints[^)]*\\)", "")
+                .replaceAll(" ?\\(`StreamReadFeature[^)]*\\)", "");
+        return m.replace("START_ARRAY", "an array").replace("START_OBJECT", "an object").replace("END_ARRAY", "the end of an array")
+                .replace("END_OBJECT", "the end of an object").replace("VALUE_STRING", "a string").replace("VALUE_NUMBER_INT", "an integer")
+                .replace("VALUE_NUMBER_FLOAT", "a number").replace("VALUE_TRUE", "true").replace("VALUE_FALSE", "false")
+                .replace("VALUE_NULL", "null").replace("FIELD_NAME", "a field name").strip();
+    }
+
+    /** The first line (LibTorch messages continue with a C++ back-trace: "Exception raised from ..."). */
+    static String firstLine(String m) {
+        if (m == null) return "";
+        int cut = m.indexOf("Exception raised from");
+        if (cut >= 0) m = m.substring(0, cut);
+        int nl = m.indexOf('\n');
+        return (nl >= 0 ? m.substring(0, nl) : m).strip();
     }
 
     public static void main(String[] args) {

@@ -27,7 +27,7 @@ final class MetricCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        LeverCli.missingSubcommand(spec);
     }
 
     @Command(name = "vqa", mixinStandardHelpOptions = true, description = {

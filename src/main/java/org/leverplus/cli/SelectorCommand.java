@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 final class SelectorCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Override public void run() { LeverCli.missingSubcommand(spec); }
 
     @Command(name = "score", mixinStandardHelpOptions = true, description = "Score an RL data file with a checkpoint (eval mode): one JSON line per query.")
     static final class Score implements Callable<Integer> {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -118,21 +119,11 @@ public final class Embeddings {
     }
 
     static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
-        ObjectNode h = JsonSupport.mapper().createObjectNode();
-        if (meta != null && !meta.isEmpty()) {
-            ObjectNode m = h.putObject("__metadata__");
-            meta.forEach(m::put);
-        }
-        ObjectNode t = h.putObject(TENSOR_NAME);
-        t.put("dtype", "F32");
-        t.putArray("shape").add(rows).add(dim);
-        t.putArray("data_offsets").add(0).add(rows * dim * 4);
-        byte[] json = JsonSupport.mapper().writeValueAsBytes(h);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] hdr = new byte[padded];
-        java.util.Arrays.fill(hdr, (byte) ' ');
-        System.arraycopy(json, 0, hdr, 0, json.length);
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        long[] shape = {rows, dim};
+        long bytes = org.leverplus.io.Safetensors.byteSize(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape);
+        byte[] hdr = org.leverplus.io.Safetensors.header(
+                List.of(new org.leverplus.io.Safetensors.TensorInfo(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape, 0, bytes)), meta);
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hdr.length);
         s.write(len.array());
         s.write(hdr);
     }

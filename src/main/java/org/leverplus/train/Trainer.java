@@ -1,5 +1,8 @@
 package org.leverplus.train;
 
+import org.leverplus.io.AtomicOutput;
+import org.leverplus.io.DirectoryLock;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.AutoGradMode;
@@ -100,8 +103,56 @@ public final class Trainer {
 
     public Result run() throws IOException {
         TorchRuntime.init();
-        Path dir = cfg.runDir();
-        Files.createDirectories(dir);
+        Path dir = cfg.runDir().toAbsolutePath();
+        if (Files.exists(dir) && !Files.isDirectory(dir))
+            throw new IllegalArgumentException(dir + ": --run-dir exists and is not a directory");
+        boolean created = !Files.exists(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException(dir + ": cannot create the run directory: " + AtomicOutput.reason(e));
+        }
+        boolean ok = false;
+        try (DirectoryLock lock = DirectoryLock.acquire(dir, "run directory")) {
+            try {
+                Result r = runLocked(dir);
+                ok = true;
+                return r;
+            } finally {
+                if (!ok) removeFailedRun(dir);
+            }
+        } finally {
+            if (!ok && created) deleteIfOnlyLock(dir);
+        }
+    }
+
+    /**
+     * After a failure before any epoch completed (no {@value #STATE}), removes what the run wrote (run.json,
+     * metrics.jsonl), so a rerun needs no --overwrite. A run with a completed epoch keeps everything: --resume continues it.
+     */
+    private void removeFailedRun(Path dir) {
+        if (cfg.resume() || Files.exists(dir.resolve(STATE))) return;
+        try {
+            deleteOutputs(dir);
+        } catch (IOException ignored) {
+            // best effort: the original error is the one to report
+        }
+    }
+
+    /** Deletes a run directory this run created if it holds nothing but the lock file. */
+    private static void deleteIfOnlyLock(Path dir) {
+        try {
+            try (var s = Files.list(dir)) {
+                if (s.anyMatch(f -> !f.getFileName().toString().equals(DirectoryLock.FILE))) return;
+            }
+            Files.deleteIfExists(dir.resolve(DirectoryLock.FILE));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private Result runLocked(Path dir) throws IOException {
         Map<String, String> resumeMeta = null;
         if (hasOutputs(dir)) {
             if (cfg.resume()) {
@@ -360,7 +411,7 @@ public final class Trainer {
                 meta.put("phase", p.id());
                 meta.put("epoch", Integer.toString(epoch));
                 meta.put("beta", Double.toString(beta));
-                meta.put("metrics", JSON.writeValueAsString(Map.of("train_loss", trainLoss, "val_loss", valLoss)));
+                meta.put("metrics", JSON.writeValueAsString(new java.util.TreeMap<>(Map.of("train_loss", trainLoss, "val_loss", valLoss))));
                 meta.put("seed", Long.toString(cfg.seed()));
                 Path ckpt = dir.resolve(p.id() + "_epoch" + epoch + ".safetensors");
                 if (Files.exists(ckpt) && resumeMeta == null)
@@ -470,9 +521,9 @@ public final class Trainer {
                 // a torn last line of the interrupted run
             }
         }
-        Path tmp = Files.createTempFile(dir, ".metrics", ".tmp");
-        Files.write(tmp, keep, StandardCharsets.UTF_8);
-        Files.move(tmp, m, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StringBuilder text = new StringBuilder();
+        for (String line : keep) text.append(line).append('\n');
+        AtomicOutput.writeBytes(m, text.toString().getBytes(StandardCharsets.UTF_8), true);
     }
 
     @SuppressWarnings("unchecked")
@@ -539,9 +590,7 @@ public final class Trainer {
         r.put("versions", v);
         r.put("best", best);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r);
-        Path tmp = Files.createTempFile(dir, ".run", ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, dir.resolve(RUN), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicOutput.writeBytes(dir.resolve(RUN), bytes, true);
     }
 
     private static String str(Path p) { return p == null ? null : p.toString(); }

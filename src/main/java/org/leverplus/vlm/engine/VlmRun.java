@@ -1,5 +1,7 @@
 package org.leverplus.vlm.engine;
 
+import org.leverplus.io.AtomicOutput;
+
 import org.leverplus.metric.AnswerExtraction;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -57,7 +59,7 @@ public final class VlmRun {
             VlmScorer scorer = new VlmScorer(engine);
             int total = reqs.size();
             long t0 = System.nanoTime();
-            return writeAtomically(out, w -> {
+            return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
                     List<ScoreRequest> sr = new ArrayList<>();
@@ -95,7 +97,7 @@ public final class VlmRun {
             VlmGenerator generator = new VlmGenerator(engine);
             int total = reqs.size();
             long t0 = System.nanoTime();
-            return writeAtomically(out, w -> {
+            return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
                     List<Prompt> prompts = new ArrayList<>();
@@ -166,24 +168,18 @@ public final class VlmRun {
     }
 
     private static void checkOut(Path out, boolean overwrite) throws IOException {
-        if (Files.exists(out) && !overwrite) throw new FileAlreadyExistsException(out + " exists (use --overwrite to replace it)");
+        AtomicOutput.checkTarget(out.toAbsolutePath(), overwrite);
     }
 
     private interface Body { Summary run(BufferedWriter w) throws IOException; }
 
-    private static Summary writeAtomically(Path out, Body body) throws IOException {
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            Summary s;
-            try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-                s = body.run(w);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    private static Summary writeAtomically(Path out, boolean overwrite, Body body) throws IOException {
+        try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
+            BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(o.stream(), java.nio.charset.StandardCharsets.UTF_8));
+            Summary s = body.run(w);
+            w.flush();
+            o.commit();
             return s;
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 }
