@@ -111,30 +111,14 @@ public final class LeverCli implements Runnable {
             String file = f.getFile();
             return file == null ? reason : file + ": " + reason;
         }
-        if (t instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
-            String m = j.getOriginalMessage();
-            m = m == null ? "malformed JSON" : jsonWords(m);
-            var loc = j.getLocation();
-            return loc == null || loc.getLineNr() < 1 ? m : m + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-        }
+        if (t instanceof com.fasterxml.jackson.core.JsonProcessingException) return org.leverplus.io.JsonSupport.describe(t);
         if (t instanceof OutOfMemoryError) return "out of memory (" + firstLine(t.getMessage())
                 + "); the input is larger than this machine allows, or a size in it is wrong";
         if (t instanceof java.nio.BufferUnderflowException) return "unexpected end of data (the file is truncated)";
         if (t instanceof ArithmeticException) return "a size in the input is too large (arithmetic overflow)";
         String m = t.getMessage();
         if (m == null || m.isBlank()) return t.getCause() != null ? null : t.getClass().getSimpleName();
-        return jsonWords(firstLine(m));
-    }
-
-    /** Jackson's token names and internal hints in words. */
-    static String jsonWords(String m) {
-        m = firstLine(m).replaceAll("\\s*\\[Source: .*$", "")
-                .replaceAll("\\(from `StreamReadConstraints[^)]*\\)", "")
-                .replaceAll(" ?\\(`StreamReadFeature[^)]*\\)", "");
-        return m.replace("START_ARRAY", "an array").replace("START_OBJECT", "an object").replace("END_ARRAY", "the end of an array")
-                .replace("END_OBJECT", "the end of an object").replace("VALUE_STRING", "a string").replace("VALUE_NUMBER_INT", "an integer")
-                .replace("VALUE_NUMBER_FLOAT", "a number").replace("VALUE_TRUE", "true").replace("VALUE_FALSE", "false")
-                .replace("VALUE_NULL", "null").replace("FIELD_NAME", "a field name").strip();
+        return org.leverplus.io.JsonSupport.words(firstLine(m));
     }
 
     /** The first line (LibTorch messages continue with a C++ back-trace: "Exception raised from ..."). */

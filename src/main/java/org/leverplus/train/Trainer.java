@@ -250,7 +250,13 @@ public final class Trainer {
 
     private List<TrainGroup> groups(List<RlQuery> qs) {
         List<TrainGroup> out = new ArrayList<>();
-        for (RlQuery q : qs) RewardGroups.build(q, cfg.reward()).ifPresent(g -> out.add(TrainGroup.of(g)));
+        for (RlQuery q : qs) {
+            try {
+                RewardGroups.build(q, cfg.reward()).ifPresent(g -> out.add(TrainGroup.of(g)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(cfg.rlData() + ": " + e.getMessage(), e);
+            }
+        }
         return out;
     }
 

@@ -62,6 +62,7 @@ public final class VlmRun {
             return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
+                    checkTokenIds(part, model.dims().vocab());
                     List<ScoreRequest> sr = new ArrayList<>();
                     for (RequestSource.Entry e : part) sr.add(e.scoreRequest());
                     List<AnswerScore> res = scorer.score(sr);
@@ -100,6 +101,7 @@ public final class VlmRun {
             return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
+                    checkTokenIds(part, model.dims().vocab());
                     List<Prompt> prompts = new ArrayList<>();
                     for (RequestSource.Entry e : part) prompts.add(e.prompt());
                     List<Generation> res = generator.generate(prompts, gen);
@@ -130,6 +132,8 @@ public final class VlmRun {
      * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
      */
     public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
+        if (Files.isDirectory(requests)) throw new IllegalArgumentException(requests + ": the requests path is a directory, expected a JSONL file");
+        if (!Files.isRegularFile(requests)) throw new java.nio.file.NoSuchFileException(requests.toString(), null, "no such requests file");
         String first = null;
         try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
             for (String l; (l = r.readLine()) != null; ) if (!l.isBlank()) { first = l; break; }
@@ -139,7 +143,7 @@ public final class VlmRun {
         try {
             n = new ObjectMapper().readTree(first);
         } catch (IOException e) {
-            throw new IllegalArgumentException(requests + " line 1: not valid JSON: " + e.getMessage());
+            throw new IllegalArgumentException(requests + " line 1: not valid JSON: " + org.leverplus.io.JsonSupport.describe(e));
         }
         if (n.has("input_ids")) return new TokenRequests(requests);
         if (n.has("query")) return new VqaRequests(requests, snapshot, teacherForced);
@@ -165,6 +169,17 @@ public final class VlmRun {
         p.printf("\r%s [%s%s] %d/%d  %.2f prompts/s", what, "#".repeat(bar), ".".repeat(30 - bar), done, total, done / Math.max(s, 1e-9));
         if (done == total) p.println();
         p.flush();
+    }
+
+    /** Token ids checked against the vocabulary before any native call (LibTorch would print a C++ back-trace). */
+    static void checkTokenIds(List<RequestSource.Entry> part, int vocab) {
+        for (RequestSource.Entry e : part) {
+            int[] ids = e.prompt().ids();
+            for (int i = 0; i < ids.length; i++)
+                if (ids[i] < 0 || ids[i] >= vocab)
+                    throw new IllegalArgumentException(e.where() + " (id " + e.id() + "): token id " + ids[i] + " at position " + i
+                            + " is outside the model's vocabulary of " + vocab);
+        }
     }
 
     private static void checkOut(Path out, boolean overwrite) throws IOException {
