@@ -167,24 +167,35 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             if (embeddingsOut != null && dim < 1) throw new IllegalArgumentException("--dim: expected >= 1 but found " + dim);
-            if (embeddingsOut != null && !overwrite && java.nio.file.Files.exists(embeddingsOut))  // check both outputs before writing either
-                throw new IllegalArgumentException(embeddingsOut + ": already exists (use --overwrite to replace it)");
             SyntheticRlData.Format f;
             try {
                 f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--format: expected v1, v4, k64 or balanced but found \"" + format + "\"");
             }
-            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex), out, overwrite);
-            say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            SyntheticRlData.Spec spec = new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex);
+            // all or nothing: every check and the embeddings come first, both files are committed only once both are written
+            org.leverplus.io.AtomicOutput.checkTarget(out.toAbsolutePath(), overwrite);
+            org.leverplus.data.Embeddings emb = null;
             if (embeddingsOut != null) {
+                org.leverplus.io.AtomicOutput.checkTarget(embeddingsOut.toAbsolutePath(), overwrite);
+                if (out.toAbsolutePath().normalize().equals(embeddingsOut.toAbsolutePath().normalize()))
+                    throw new IllegalArgumentException("--out and --embeddings-out name the same file");
+                long n = (long) pool * dim;
+                if (n > Integer.MAX_VALUE - 8)
+                    throw new IllegalArgumentException("--pool " + pool + " x --dim " + dim + " = " + n + " values: too many for one embedding matrix (at most "
+                            + (Integer.MAX_VALUE - 8) + ")");
                 java.util.Random rng = new java.util.Random(seed);
-                float[] v = new float[Math.multiplyExact(pool, dim)];
+                float[] v = new float[(int) n];
                 for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
-                org.leverplus.data.Embeddings.of(pool, dim, v).writeSafetensors(embeddingsOut,
-                        java.util.Map.of("source", "lever data make-synthetic", "seed", Long.toString(seed)), overwrite);
-                say("wrote random embeddings [%d, %d] -> %s%n", pool, dim, embeddingsOut);
+                emb = org.leverplus.data.Embeddings.of(pool, dim, v);
             }
+            try (org.leverplus.io.AtomicOutput eo = emb == null ? null : org.leverplus.io.AtomicOutput.create(embeddingsOut, overwrite)) {
+                if (eo != null) emb.writeSafetensors(eo, java.util.Map.of("source", "lever data make-synthetic", "seed", Long.toString(seed)));
+                SyntheticRlData.write(spec, out, overwrite, () -> { if (eo != null) eo.commit(); });
+            }
+            say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            if (embeddingsOut != null) say("wrote random embeddings [%d, %d] -> %s%n", pool, dim, embeddingsOut);
             return 0;
         }
     }

@@ -102,6 +102,14 @@ public final class Embeddings {
     /** Writes this matrix as safetensors (atomically). */
     public void writeSafetensors(Path out, Map<String, String> meta, boolean overwrite) throws IOException {
         try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
+            writeSafetensors(o, meta);
+            o.commit();
+        }
+    }
+
+    /** Writes this matrix as safetensors into {@code o} without committing it (for outputs committed together). */
+    public void writeSafetensors(AtomicOutput o, Map<String, String> meta) throws IOException {
+        {
             OutputStream s = o.stream();
             writeHeader(s, rows, dim, meta);
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -114,7 +122,6 @@ public final class Embeddings {
                 buf.putFloat(data.get((int) i));
             }
             s.write(buf.array(), 0, buf.position());
-            o.commit();
         }
     }
 
