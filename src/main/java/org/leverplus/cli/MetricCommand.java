@@ -59,7 +59,7 @@ final class MetricCommand implements Runnable {
                 if (json) throw new IllegalArgumentException("--json applies to the whole-file mode (--results/--questions/--annotations)");
                 try (BufferedReader r = in == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        : Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
+                        : new BufferedReader(new InputStreamReader(org.leverplus.io.Inputs.open(in, "JSONL file (--in)"), StandardCharsets.UTF_8))) {
                     VqaJsonl.score(r, out, metric, in == null ? "<stdin>" : in.toString());
                 } finally {
                     out.flush();
@@ -67,6 +67,9 @@ final class MetricCommand implements Runnable {
                 return 0;
             }
             if (in != null) throw new IllegalArgumentException("--in is for the per-line mode; do not combine it with --results");
+            org.leverplus.io.Inputs.requireFile(files.results, "results JSON file (--results)");
+            org.leverplus.io.Inputs.requireFile(files.questions, "questions JSON file (--questions)");
+            org.leverplus.io.Inputs.requireFile(files.annotations, "annotations JSON file (--annotations)");
             VqaEvaluation.Result res = new VqaEvaluation(metric).evaluate(files.results, files.questions, files.annotations);
             if (json) {
                 ObjectNode o = JsonSupport.mapper().createObjectNode();

@@ -272,8 +272,7 @@ public final class Embeddings {
      * the file before the output is opened; NaN or infinite values are an error naming the row. Returns the shape {N, d}.
      */
     public static long[] importNpy(Path npy, Path out, Map<String, String> meta, boolean overwrite) throws IOException {
-        if (Files.isDirectory(npy)) throw new IllegalArgumentException(npy + ": is a directory, expected a .npy file");
-        if (!Files.isRegularFile(npy)) throw new java.nio.file.NoSuchFileException(npy.toString(), null, "no such .npy file");
+        org.leverplus.io.Inputs.requireFile(npy, ".npy file");
         long fileSize = Files.size(npy);
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(npy), 1 << 16)) {
             NpyHeader h = readNpyHeader(npy, in);

@@ -115,12 +115,7 @@ public final class RlDataReader {
     /** Streams the file's top-level entries to {@code visitor}, one group in memory at a time. */
     public static void stream(Path file, Visitor visitor) throws IOException {
         String name = file.toString();
-        InputStream in;
-        try {
-            in = Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(name, null, "no such RL data file");
-        }
+        InputStream in = org.leverplus.io.Inputs.open(file, "RL data file");
         try (in; JsonParser p = JsonSupport.factory().createParser(new java.io.BufferedInputStream(in, 1 << 16))) {
             stream(p, name, visitor);
         }
@@ -132,7 +127,7 @@ public final class RlDataReader {
             JsonToken t = p.nextToken();
             if (t == null) throw new RlDataFormatException(name, null, null, "empty file; expected a JSON object");
             if (t != JsonToken.START_OBJECT)
-                throw new RlDataFormatException(name, null, null, "expected a JSON object of query groups at the top level but found " + t);
+                throw new RlDataFormatException(name, null, null, "expected a JSON object of query groups at the top level but found " + org.leverplus.io.JsonSupport.words(String.valueOf(t)));
             Set<String> seen = new HashSet<>();
             Map<Integer, String> indexKeys = new java.util.HashMap<>();
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {

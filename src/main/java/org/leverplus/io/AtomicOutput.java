@@ -97,6 +97,8 @@ public final class AtomicOutput implements AutoCloseable {
 
     /** An I/O failure in words (the JDK often gives only a path). */
     public static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null && !(e instanceof FileAlreadyExistsException))
+            return f.getReason().isEmpty() ? f.getReason() : Character.toLowerCase(f.getReason().charAt(0)) + f.getReason().substring(1);
         if (e instanceof AccessDeniedException) return "permission denied";
         if (e instanceof NoSuchFileException) return "no such file or directory";
         if (e instanceof NotDirectoryException) return "not a directory";

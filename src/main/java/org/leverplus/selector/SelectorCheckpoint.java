@@ -50,7 +50,13 @@ public final class SelectorCheckpoint {
     /** The architecture a checkpoint describes: its metadata, or inferred from key names and shapes. */
     public static SelectorConfig configOf(SafetensorsFile f) {
         Map<String, String> m = f.metadata();
-        if (m.containsKey("arch")) return SelectorConfig.fromMetadata(m);
+        if (m.containsKey("arch")) {
+            try {
+                return SelectorConfig.fromMetadata(m);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.path() + ": checkpoint metadata: " + e.getMessage(), e);
+            }
+        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (String n : f.names()) shapes.put(n, f.info(n).shape());
         return SelectorConfig.infer(shapes);

@@ -132,8 +132,7 @@ public final class VlmRun {
      * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
      */
     public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
-        if (Files.isDirectory(requests)) throw new IllegalArgumentException(requests + ": the requests path is a directory, expected a JSONL file");
-        if (!Files.isRegularFile(requests)) throw new java.nio.file.NoSuchFileException(requests.toString(), null, "no such requests file");
+        org.leverplus.io.Inputs.requireFile(requests, "requests file");
         String first = null;
         try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
             for (String l; (l = r.readLine()) != null; ) if (!l.isBlank()) { first = l; break; }
