@@ -68,6 +68,7 @@ public final class DirectoryLock implements AutoCloseable {
 
     @Override public void close() throws IOException {
         try {
+            channel.truncate(0); // the pid is only meaningful while the lock is held
             lock.release();
         } finally {
             channel.close();
