@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 DataCommand.class,
                 MetricCommand.class,
                 VlmCommand.class,
+                InspectCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
@@ -31,6 +32,10 @@ public final class LeverCli implements Runnable {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces on errors.")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress lines (progress is shown only when stderr is a terminal anyway; LEVER_PROGRESS=0|1 forces it off or on).")
+    void setQuiet(boolean q) { org.leverplus.io.Progress.setQuiet(q); }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -119,6 +124,31 @@ public final class LeverCli implements Runnable {
         String m = t.getMessage();
         if (m == null || m.isBlank()) return t.getCause() != null ? null : t.getClass().getSimpleName();
         return org.leverplus.io.JsonSupport.words(firstLine(m));
+    }
+
+    /** A new JSON object for a command's {@code --json} summary (keys in snake_case everywhere). */
+    static com.fasterxml.jackson.databind.node.ObjectNode jsonSummary() {
+        return org.leverplus.io.JsonSupport.mapper().createObjectNode();
+    }
+
+    /** Prints a {@code --json} summary, pretty, to standard output. */
+    static void printJson(com.fasterxml.jackson.databind.JsonNode o) throws java.io.IOException {
+        System.out.println(org.leverplus.io.JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+        System.out.flush();
+    }
+
+    /** A checkpoint match as JSON. */
+    static com.fasterxml.jackson.databind.node.ObjectNode matchJson(org.leverplus.selector.ParameterMatch m) {
+        var o = jsonSummary();
+        o.put("ok", m.ok());
+        o.put("matched", m.matched());
+        o.set("missing", org.leverplus.io.JsonSupport.mapper().valueToTree(m.missing()));
+        o.set("allowed_missing", org.leverplus.io.JsonSupport.mapper().valueToTree(m.allowedMissing()));
+        o.set("unexpected", org.leverplus.io.JsonSupport.mapper().valueToTree(m.unexpected()));
+        o.set("ignored_unexpected", org.leverplus.io.JsonSupport.mapper().valueToTree(m.ignoredUnexpected()));
+        o.set("shape_mismatches", org.leverplus.io.JsonSupport.mapper().valueToTree(m.shapeMismatches()));
+        o.set("dtype_mismatches", org.leverplus.io.JsonSupport.mapper().valueToTree(m.dtypeMismatches()));
+        return o;
     }
 
     /** The first line (LibTorch messages continue with a C++ back-trace: "Exception raised from ..."). */

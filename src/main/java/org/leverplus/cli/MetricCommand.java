@@ -75,9 +75,9 @@ final class MetricCommand implements Runnable {
                 ObjectNode o = JsonSupport.mapper().createObjectNode();
                 o.put("overall", res.overall());
                 o.put("questions", res.questions());
-                ObjectNode at = o.putObject("perAnswerType");
+                ObjectNode at = o.putObject("per_answer_type");
                 res.perAnswerType().forEach(at::put);
-                ObjectNode qt = o.putObject("perQuestionType");
+                ObjectNode qt = o.putObject("per_question_type");
                 res.perQuestionType().forEach(qt::put);
                 out.println(JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
             } else {

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 final class VlmMakeTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory to create.")
     Path out;
-    @Option(names = "--layout", defaultValue = "legacy", description = "Key layout: legacy (visual.*, model.*) or new (model.visual.*, model.language_model.*).")
+    @Option(names = "--layout", defaultValue = "legacy", description = "Key layout: legacy (visual.*, model.*) or new (model.visual.*, model.language_model.*) (default ${DEFAULT-VALUE}).")
     String layout;
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny (hidden 32) or bench (3B-shaped, hidden 256) (default ${DEFAULT-VALUE}).")
     String preset;

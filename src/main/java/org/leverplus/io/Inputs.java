@@ -29,7 +29,7 @@ public final class Inputs {
     /** {@link #requireFile} then a stream. */
     public static InputStream open(Path file, String what) throws IOException {
         requireFile(file, what);
-        return Files.newInputStream(file);
+        return Progress.wrap(Files.newInputStream(file), file.getFileName().toString(), Files.size(file));
     }
 
     private static String article(String what) {

@@ -28,6 +28,14 @@ public final class JsonSupport {
     }
 
     /** The shared mapper (thread-safe). */
+    private static final ObjectMapper SNAKE = new ObjectMapper()
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
+
+    /** A record or bean as a JSON object with snake_case keys: the one key style of every {@code --json} output. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode snakeCase(Object value) {
+        return SNAKE.valueToTree(value);
+    }
+
     public static ObjectMapper mapper() {
         return MAPPER;
     }

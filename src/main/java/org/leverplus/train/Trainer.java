@@ -61,7 +61,8 @@ public final class Trainer {
         public String id() { return name().toLowerCase(); }
     }
 
-    static final String STATE = "state.safetensors", METRICS = "metrics.jsonl", RUN = "run.json", GRPO_REF = "grpo_reference.safetensors";
+    static final String STATE = "state.safetensors", METRICS = "metrics.jsonl", RUN = "run.json", GRPO_REF = "grpo_reference.safetensors",
+            BEST = "best.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainConfig cfg;
@@ -160,9 +161,10 @@ public final class Trainer {
                     throw new IllegalStateException(dir + ": --resume but no " + STATE + " (no epoch completed yet; start again with --overwrite)");
                 try (SafetensorsFile f = Safetensors.open(dir.resolve(STATE))) { resumeMeta = new LinkedHashMap<>(f.metadata()); }
                 String fp = fingerprint();
-                if (!fp.equals(resumeMeta.get("config_fingerprint")))
+                if (!fp.equals(resumeMeta.get("config_fingerprint")) && !canExtend(dir, resumeMeta))
                     throw new IllegalStateException(dir + ": --resume with a different configuration than the interrupted run "
-                            + "(run.json holds the original; fingerprint " + resumeMeta.get("config_fingerprint") + " vs " + fp + ")");
+                            + "(run.json holds the original; fingerprint " + resumeMeta.get("config_fingerprint") + " vs " + fp
+                            + "); only the epoch counts of a finished run may change, to add epochs");
             } else if (cfg.overwrite()) {
                 deleteOutputs(dir);
             } else {
@@ -331,7 +333,8 @@ public final class Trainer {
             double lossSum = 0;
             int groupsDone = 0;
             try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                 org.leverplus.io.Progress bar = org.leverplus.io.Progress.start(p.id() + " epoch " + epoch + "/" + pc.epochs(), order.size(), "groups")) {
                 for (int bi = 0; bi < batches; bi++) {
                     List<TrainGroup> part = order.subList(bi * cfg.batchGroups(), Math.min(order.size(), (bi + 1) * cfg.batchGroups()));
                     long s0 = System.nanoTime();
@@ -393,20 +396,28 @@ public final class Trainer {
                     metrics.write(JSON.writeValueAsString(m));
                     metrics.newLine();
                     globalStep++;
+                    bar.advance(part.size());
                 }
+                bar.close();
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double valLoss = validate(model, emb, val, p);
                 double trainLoss = lossSum / Math.max(1, groupsDone);
                 ObjectNode em = JSON.createObjectNode();
-                em.put("phase", p.id()).put("epoch", epoch).put("type", "epoch").put("train_loss", trainLoss)
-                        .put("val_loss", valLoss).put("seconds", secs).put("groups_per_s", groupsDone / secs);
+                em.put("phase", p.id()).put("epoch", epoch).put("type", "epoch").put("train_loss", trainLoss);
+                if (Double.isNaN(valLoss)) em.putNull("val_loss"); // no validation data (--train-ratio 1): null, valid JSON
+                else em.put("val_loss", valLoss);
+                em.put("seconds", secs).put("groups_per_s", groupsDone / secs);
                 if (p == PhaseName.GRPO) em.put("beta", beta);
                 metrics.write(JSON.writeValueAsString(em));
                 metrics.newLine();
-                log.printf("%s epoch %d/%d: train loss %.5f, val loss %.5f, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, valLoss, groupsDone / secs);
+                if (Double.isNaN(valLoss))
+                    log.printf("%s epoch %d/%d: train loss %.5f, no validation data, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, groupsDone / secs);
+                else
+                    log.printf("%s epoch %d/%d: train loss %.5f, val loss %.5f, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, valLoss, groupsDone / secs);
 
                 Map<String, Object> b = best.get(p.id());
-                if (!Double.isNaN(valLoss) && (b == null || valLoss < ((Number) b.get("val_loss")).doubleValue())) {
+                boolean newBest = !Double.isNaN(valLoss) && (b == null || valLoss < ((Number) b.get("val_loss")).doubleValue());
+                if (newBest) {
                     Map<String, Object> nb = new LinkedHashMap<>();
                     nb.put("epoch", epoch);
                     nb.put("val_loss", valLoss);
@@ -417,7 +428,10 @@ public final class Trainer {
                 meta.put("phase", p.id());
                 meta.put("epoch", Integer.toString(epoch));
                 meta.put("beta", Double.toString(beta));
-                meta.put("metrics", JSON.writeValueAsString(new java.util.TreeMap<>(Map.of("train_loss", trainLoss, "val_loss", valLoss))));
+                Map<String, Object> metricsMeta = new java.util.TreeMap<>();
+                metricsMeta.put("train_loss", trainLoss);
+                metricsMeta.put("val_loss", Double.isNaN(valLoss) ? null : valLoss);
+                meta.put("metrics", JSON.writeValueAsString(metricsMeta));
                 meta.put("seed", Long.toString(cfg.seed()));
                 Path ckpt = dir.resolve(p.id() + "_epoch" + epoch + ".safetensors");
                 if (Files.exists(ckpt) && resumeMeta == null)
@@ -425,6 +439,8 @@ public final class Trainer {
                 model.train(false);
                 SelectorCheckpoint.save(ckpt, model, meta);
                 last = ckpt;
+                // the best validation epoch of the phase that ran last, as a file of its own
+                if (newBest) AtomicOutput.writeBytes(dir.resolve(BEST), Files.readAllBytes(ckpt), true);
                 // resume state: model + optimizer after this completed epoch
                 Map<String, Tensor> st = new LinkedHashMap<>();
                 for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) st.put("model." + e.getKey(), e.getValue().detach());
@@ -432,6 +448,8 @@ public final class Trainer {
                 Map<String, String> sm = new LinkedHashMap<>(meta);
                 sm.put("optimizer_steps", Long.toString(opt.steps()));
                 sm.put("config_fingerprint", fingerprint());
+                sm.put("config_fingerprint_sans_epochs", fingerprintSansEpochs());
+                sm.put("phase_epochs", cfg.sft().epochs() + "," + cfg.rce().epochs() + "," + cfg.grpo().epochs());
                 sm.put("last_checkpoint", ckpt.getFileName().toString());
                 sm.put("best", JSON.writeValueAsString(best));
                 Safetensors.write(dir.resolve(STATE), st, sm);
@@ -496,7 +514,7 @@ public final class Trainer {
     // ------------------------------------------------------------------ run directory
 
     static boolean isOutput(String name) {
-        return name.equals(RUN) || name.equals(METRICS) || name.equals(STATE) || name.equals(GRPO_REF)
+        return name.equals(RUN) || name.equals(METRICS) || name.equals(STATE) || name.equals(GRPO_REF) || name.equals(BEST)
                 || name.matches("(sft|rce|grpo)_epoch\\d+\\.safetensors");
     }
 
@@ -538,6 +556,32 @@ public final class Trainer {
     }
 
     /** A hash of the configuration that decides the run's results (paths and resume/overwrite flags excluded). */
+    /**
+     * Whether {@code --resume} may extend a finished run: the run completed, everything but the epoch counts is the
+     * same, and no phase has fewer epochs than before. The RCE temperature schedule then spans the new total.
+     */
+    private boolean canExtend(Path dir, Map<String, String> resumeMeta) throws IOException {
+        String sans = resumeMeta.get("config_fingerprint_sans_epochs"), epochs = resumeMeta.get("phase_epochs");
+        if (sans == null || epochs == null || !sans.equals(fingerprintSansEpochs())) return false;
+        var run = JSON.readTree(dir.resolve(RUN).toFile());
+        if (run == null || !"complete".equals(run.path("status").asText())) return false;
+        String[] old = epochs.split(",");
+        int[] now = {cfg.sft().epochs(), cfg.rce().epochs(), cfg.grpo().epochs()};
+        for (int i = 0; i < 3; i++) if (now[i] < Integer.parseInt(old[i])) return false;
+        log.printf("extending the finished run: epochs (sft, rce, grpo) %s -> %d,%d,%d%n", epochs, now[0], now[1], now[2]);
+        return true;
+    }
+
+    /** The configuration without the phases' epoch counts (what must match to extend a finished run). */
+    String fingerprintSansEpochs() {
+        TrainConfig c = cfg;
+        String s = String.join("|", c.selector().toString(), c.reward().toString(), Long.toString(c.seed()), Boolean.toString(c.shuffle()),
+                Integer.toString(c.batchGroups()), c.dropoutSharing().name(), Double.toString(c.gradClip()), Double.toString(c.trainRatio()),
+                phaseKey(c.sft().withEpochs(0)), phaseKey(c.rce().withEpochs(0)), phaseKey(c.grpo().withEpochs(0)), Double.toString(c.sftLabelSmoothing()),
+                Double.toString(c.rceTempStart()), Double.toString(c.rceTempEnd()), c.grpoOptions().toString());
+        return sha256(s.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
     String fingerprint() {
         TrainConfig c = cfg;
         String s = String.join("|", c.selector().toString(), c.reward().toString(), Long.toString(c.seed()), Boolean.toString(c.shuffle()),

@@ -59,6 +59,7 @@ public final class VlmRun {
             VlmScorer scorer = new VlmScorer(engine);
             int total = reqs.size();
             long t0 = System.nanoTime();
+            try (org.leverplus.io.Progress bar = org.leverplus.io.Progress.start(progress == null ? null : "vlm score", progress == null ? -1 : total, "prompts")) {
             return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
@@ -78,10 +79,11 @@ public final class VlmRun {
                         w.write(json.writeValueAsString(o));
                         w.newLine();
                     }
-                    progress(progress, "score", i + part.size(), total, t0);
+                    bar.advance(part.size());
                 }
                 return summary(total, t0, engine);
             });
+            }
         }
     }
 
@@ -98,6 +100,7 @@ public final class VlmRun {
             VlmGenerator generator = new VlmGenerator(engine);
             int total = reqs.size();
             long t0 = System.nanoTime();
+            try (org.leverplus.io.Progress bar = org.leverplus.io.Progress.start(progress == null ? null : "vlm generate", progress == null ? -1 : total, "prompts")) {
             return writeAtomically(out, s.overwrite(), w -> {
                 for (int i = 0; i < total; i += s.chunk()) {
                     List<RequestSource.Entry> part = reqs.load(i, Math.min(total, i + s.chunk()));
@@ -120,10 +123,11 @@ public final class VlmRun {
                         w.write(json.writeValueAsString(o));
                         w.newLine();
                     }
-                    progress(progress, "generate", i + part.size(), total, t0);
+                    bar.advance(part.size());
                 }
                 return summary(total, t0, engine);
             });
+            }
         }
     }
 
@@ -159,15 +163,6 @@ public final class VlmRun {
 
     private static Summary summary(int n, long t0, VlmEngine e) {
         return new Summary(n, (System.nanoTime() - t0) / 1e9, e.visionCalls(), e.prefixHits(), e.prefixMisses());
-    }
-
-    private static void progress(PrintStream p, String what, int done, int total, long t0) {
-        if (p == null) return;
-        double s = (System.nanoTime() - t0) / 1e9;
-        int bar = total == 0 ? 30 : (int) (30L * done / total);
-        p.printf("\r%s [%s%s] %d/%d  %.2f prompts/s", what, "#".repeat(bar), ".".repeat(30 - bar), done, total, done / Math.max(s, 1e-9));
-        if (done == total) p.println();
-        p.flush();
     }
 
     /** Token ids checked against the vocabulary before any native call (LibTorch would print a C++ back-trace). */
