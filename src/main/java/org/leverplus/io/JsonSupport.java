@@ -83,7 +83,12 @@ public final class JsonSupport {
         m = m.replaceAll("\\s*\\[Source: .*$", "")
                 .replaceAll(" ?\\(from `StreamReadConstraints[^)]*\\)", "")
                 .replaceAll(" ?\\(`StreamReadFeature[^)]*\\)", "")
-                .replaceAll(" ?\\(`StreamReadConstraints[^)]*\\)", "");
+                .replaceAll(" ?\\(`StreamReadConstraints[^)]*\\)", "")
+                .replaceAll(" ?\\(bound as `[^`]*`\\)", "")
+                .replaceAll(":? not allowed (as per|when) `[^`]*`( enabled)?", "")
+                .replaceAll(" for `[A-Za-z.]*ObjectNode`", "")
+                .replace("Trailing token (of type START_OBJECT) found after value", "a second JSON value follows the first (one value per line)")
+                .replaceAll("Trailing token \\(of type ([A-Z_]+)\\) found after value", "more JSON follows the value ($1)");
         return m.replace("START_ARRAY", "an array").replace("START_OBJECT", "an object").replace("END_ARRAY", "the end of an array")
                 .replace("END_OBJECT", "the end of an object").replace("VALUE_STRING", "a string").replace("VALUE_NUMBER_INT", "an integer")
                 .replace("VALUE_NUMBER_FLOAT", "a number").replace("VALUE_TRUE", "true").replace("VALUE_FALSE", "false")

@@ -125,6 +125,8 @@ final class AuditFixtures {
         Files.writeString(dir.resolve("req-neg-token.jsonl"), "{\"id\": \"r2\", \"input_ids\": [2001, -2, 12, 13], \"answer_start\": 2, \"answer_end\": 4}\n");
         Files.writeString(dir.resolve("req-truncated.jsonl"), "{\"id\": \"r3\", \"input_ids\": [2001, 1\n");
         Files.writeString(dir.resolve("a-file"), "x");
+        Files.writeString(dir.resolve("metric-two.jsonl"), "{\"pred\": \"two\", \"gts\": [\"2\"]} {\"pred\": \"x\", \"gts\": [\"y\"]}\n");
+        Files.writeString(dir.resolve("metric-dup.jsonl"), "{\"pred\": \"xyz\", \"pred\": \"two\", \"gts\": [\"2\"]}\n");
         // a make-tiny snapshot (preprocessor_config.json included) for the image cases
         org.leverplus.vlm.model.TinySnapshotWriter.write(dir.resolve("tiny"), org.leverplus.vlm.model.TinySnapshotWriter.tiny(),
                 org.leverplus.vlm.model.TinySnapshotWriter.Layout.NEW, 1, null);
