@@ -63,6 +63,7 @@ final class AuditFixtures {
         Files.writeString(dir.resolve("rl-top-array.json"), "[1, 2]");
         Files.writeString(dir.resolve("rl-truncated.json"), text.substring(0, text.length() / 2));
         Files.writeString(dir.resolve("rl-empty.json"), "");
+        Files.writeString(dir.resolve("sft-truncated.json"), "{\"0\": {\"id_list\": [[1, 2], [3");
         Files.createDirectories(dir.resolve("a-dir"));
 
         try (TensorScope s = TensorScope.open()) {
@@ -119,6 +120,7 @@ final class AuditFixtures {
 
         // images: a PNG header declaring 20000 x 20000 pixels (400 M, above the decompression-bomb limit), no pixel data
         png(dir.resolve("bomb.png"), 20000, 20000);
+        Files.writeString(dir.resolve("bomb-query.json"), "{\"image\": \"bomb.png\", \"question\": \"What is it?\"}");
 
         // requests: an out-of-vocabulary token id
         Files.writeString(dir.resolve("req-bad-token.jsonl"), "{\"id\": \"r1\", \"input_ids\": [2001, 999999999, 12, 13], \"answer_start\": 2, \"answer_end\": 4}\n");
