@@ -112,11 +112,15 @@ final class DataCommand implements Runnable {
     @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check schema and consistency; one line per problem; exit 1 if any.")
     static final class Validate extends Sub {
         @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
-        @Option(names = "--dataset-size", defaultValue = "-1", description = "Train split size: global ids must be below it.") long datasetSize;
+        @Option(names = "--dataset-size", description = "Train split size: global ids must be below it (default: not checked).") Long datasetSizeOption;
+        long datasetSize;
         @Option(names = "--json", description = "Print {file, problems: [...]} as JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
             List<String> problems = new java.util.ArrayList<>();
+            if (datasetSizeOption != null && datasetSizeOption < 1)
+                throw new IllegalArgumentException("--dataset-size: expected a positive number of items but found " + datasetSizeOption);
+            datasetSize = datasetSizeOption == null ? -1 : datasetSizeOption;
             long n = RlValidator.validate(file, datasetSize, json ? problems::add : line -> {
                 out().println(line);
                 out().flush();

@@ -57,7 +57,9 @@ final class VlmMakeTinyCommand implements Callable<Integer> {
         }
         // all or nothing: the snapshot is written into a hidden sibling directory and moved into place when complete
         Files.createDirectories(target.getParent());
-        Path staging = target.getParent().resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        org.leverplus.io.AtomicOutput.removeStaleTemps(target); // staging directories of killed runs
+        Path staging = target.getParent().resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
         deleteTree(staging);
         try {
             TinySnapshotWriter.write(staging, d, l, seed, tokenizer);

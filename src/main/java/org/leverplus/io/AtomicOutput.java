@@ -108,10 +108,11 @@ public final class AtomicOutput implements AutoCloseable {
     }
 
     /**
-     * Deletes {@code .<name>.<pid>.<random>.tmp} files of {@code target} whose process no longer runs (left by a
-     * kill). Temporary files of live processes (another run writing the same output now) are left alone.
+     * Deletes {@code .<name>.<pid>.<random>.tmp} files (and staging directories of multi-file outputs) of
+     * {@code target} whose process no longer runs (left by a kill). Those of live processes (another run writing the
+     * same output now) are left alone.
      */
-    static void removeStaleTemps(Path target) {
+    public static void removeStaleTemps(Path target) {
         String name = target.getFileName().toString();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(target.getParent(), "." + globEscape(name) + ".*.tmp")) {
             for (Path p : ds) {
@@ -125,7 +126,13 @@ public final class AtomicOutput implements AutoCloseable {
                 }
                 if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
                 try {
-                    Files.deleteIfExists(p);
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // a staged multi-file output
+                        try (var walk = Files.walk(p)) {
+                            for (Path f : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(f);
+                        }
+                    } else {
+                        Files.deleteIfExists(p);
+                    }
                 } catch (IOException ignored) {
                     // not ours to delete (another user's directory): leave it
                 }

@@ -86,6 +86,8 @@ public final class Trainer {
      * created next to the embeddings. Checkpoints are written from host copies.
      */
     public Trainer device(String d) {
+        if (d == null || !(d.equals("cpu") || d.matches("cuda(:\\d+)?")))
+            throw new IllegalArgumentException("--device: expected cpu, cuda or cuda:N but found '" + d + "'");
         this.device = d;
         return this;
     }
@@ -367,7 +369,7 @@ public final class Trainer {
                                     .put("std_advantage", gr.advStd()).put("max_advantage", gr.advAbsMax());
                             if (go.adaptiveKl()) beta = TrainSteps.adaptBeta(beta, gr.kl());
                             double lv = gr.loss().item_double();
-                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + " (" + queries(part) + "): loss is " + lv);
                             lossSum += lv * part.size();
                             groupsDone += part.size();
                             m.put("loss", lv).put("grad_norm", gr.gradNorm()).put("lr", pc.lr()).put("groups", part.size())
@@ -386,7 +388,7 @@ public final class Trainer {
                             double gradNorm = torch.clip_grad_norm_(trainableVec, cfg.gradClip());
                             opt.step();
                             double lv = loss.item_double();
-                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + " (" + queries(part) + "): loss is " + lv);
                             lossSum += lv * part.size();
                             groupsDone += part.size();
                             double secs = (System.nanoTime() - s0) / 1e9;
@@ -458,6 +460,14 @@ public final class Trainer {
         }
         for (Tensor t : model.parameters().values()) t.requires_grad_(true);
         return last;
+    }
+
+    /** The query keys of a batch, for messages. */
+    private static String queries(List<TrainGroup> part) {
+        StringBuilder b = new StringBuilder(part.size() == 1 ? "query " : "queries ");
+        for (int i = 0; i < part.size() && i < 8; i++) b.append(i == 0 ? "" : ", ").append(part.get(i).key());
+        if (part.size() > 8) b.append(", ...");
+        return b.toString();
     }
 
     /** Validation: RCE loss at temperature 1 with raw rewards, eval mode, mean over groups (NaN without groups). */
