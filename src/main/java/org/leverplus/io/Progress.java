@@ -48,6 +48,11 @@ public final class Progress implements AutoCloseable {
         return new Progress(what, total, unit, what != null && enabled() ? System.err : null);
     }
 
+    /** A progress line drawn on {@code out} whatever the terminal (for tests and callers with their own stream). */
+    public static Progress to(PrintStream out, String what, long total, String unit) {
+        return new Progress(what, total, unit, out);
+    }
+
     /** Advances by {@code n} units. */
     public void advance(long n) {
         done += n;
