@@ -161,7 +161,15 @@ public final class LeverCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable t) { // an Error (OutOfMemoryError, ...) that picocli does not handle: still one line
+            System.err.println("lever: error: " + describe(t) + (java.util.Arrays.asList(args).contains("--verbose") ? "" : " (run with --verbose for the stack trace)"));
+            if (java.util.Arrays.asList(args).contains("--verbose")) t.printStackTrace();
+            code = EXIT_FAILURE;
+        }
+        System.exit(code);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -71,6 +71,14 @@ public final class TorchZipFile {
                 throw new IOException(file + ": malformed pickle (" + pkl + "): an opcode found the wrong kind of value on the stack");
             }
         } catch (java.util.zip.ZipException e) {
+            boolean safetensors;
+            try {
+                Safetensors.readHeader(file);
+                safetensors = true;
+            } catch (IOException | RuntimeException notSafetensors) {
+                safetensors = false;
+            }
+            if (safetensors) throw new IOException(file + ": is already a safetensors file, not a PyTorch checkpoint: use it as it is (lever inspect shows what it holds)");
             throw new IOException(file + ": not a PyTorch zip checkpoint (" + e.getMessage() + "); legacy (pre-1.6) files are not supported", e);
         }
     }

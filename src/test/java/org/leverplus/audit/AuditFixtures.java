@@ -120,6 +120,7 @@ final class AuditFixtures {
 
         // images: a PNG header declaring 20000 x 20000 pixels (400 M, above the decompression-bomb limit), no pixel data
         png(dir.resolve("bomb.png"), 20000, 20000);
+        Files.writeString(dir.resolve("grid-query.json"), "{\"grid\": [1, 100000, 100000], \"question\": \"What is it?\"}");
         Files.writeString(dir.resolve("bomb-query.json"), "{\"image\": \"bomb.png\", \"question\": \"What is it?\"}");
 
         // requests: an out-of-vocabulary token id
