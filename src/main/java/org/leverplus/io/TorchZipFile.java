@@ -84,7 +84,7 @@ public final class TorchZipFile {
     }
 
     /** The pickle of a checkpoint is small (structure only; tensor bytes live in separate entries). */
-    static final int MAX_PICKLE_BYTES = 256 << 20;
+    static final int MAX_PICKLE_BYTES = 64 << 20;
     /** A storage entry must fit a Java array. */
     static final int MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
 
@@ -300,6 +300,11 @@ public final class TorchZipFile {
             }
             if (!empty && last >= numel)
                 throw bad(what + ": reads element " + last + " but the storage holds " + numel + " elements");
+            // a view with stride 0 may repeat elements, but the copy it becomes must stay near the storage's size
+            long count = 1;
+            for (long s : size) count = count > Long.MAX_VALUE / Math.max(1, s) ? Long.MAX_VALUE : count * s;
+            if (count > Math.min(Integer.MAX_VALUE, Math.max(1, numel) * 1024L))
+                throw bad(what + ": describes " + count + " elements over a storage of " + numel + " (corrupt or crafted file)");
         }
 
         private long[] longs(Object o) throws IOException {
