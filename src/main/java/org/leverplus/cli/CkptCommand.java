@@ -22,17 +22,18 @@ import java.util.concurrent.Callable;
 final class CkptCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Override public void run() { LeverCli.missingSubcommand(spec); }
 
     @Command(name = "check", mixinStandardHelpOptions = true, description = "Match a checkpoint against a selector architecture; exit 1 on any mismatch.")
     static final class Check implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "CKPT") Path ckpt;
+        @Parameters(index = "0", paramLabel = "CKPT", description = "Selector checkpoint (.safetensors).") Path ckpt;
         @Option(names = "--arch", description = "Expected architecture (v3, v4_5_additive); default: the checkpoint's metadata.") String arch;
-        @Option(names = "--d-model") Integer dModel;
-        @Option(names = "--hidden-dim") Integer hidden;
-        @Option(names = "--num-layers") Integer layers;
-        @Option(names = "--allow-missing", split = ",") List<String> allowMissing = new ArrayList<>();
-        @Option(names = "--ignore-unexpected", split = ",") List<String> ignoreUnexpected = new ArrayList<>();
+        @Option(names = "--d-model", description = "Expected embedding width; default: the checkpoint's metadata.") Integer dModel;
+        @Option(names = "--hidden-dim", description = "Expected hidden size; default: the checkpoint's metadata.") Integer hidden;
+        @Option(names = "--num-layers", description = "Expected cross-attention layers (0..64); default: the checkpoint's metadata.") Integer layers;
+        @Option(names = "--allow-missing", split = ",", description = "Glob patterns of parameters the checkpoint may lack.") List<String> allowMissing = new ArrayList<>();
+        @Option(names = "--ignore-unexpected", split = ",", description = "Glob patterns of extra tensors to ignore.") List<String> ignoreUnexpected = new ArrayList<>();
+        @Option(names = "--json", description = "Print the match as JSON (ok, matched, missing, unexpected, shape_mismatches, ...).") boolean json;
 
         @Override public Integer call() throws Exception {
             TorchRuntime.init();
@@ -46,6 +47,12 @@ final class CkptCommand implements Runnable {
             }
             try (TensorScope s = TensorScope.open()) {
                 ParameterMatch m = SelectorCheckpoint.check(ckpt, c, allowMissing, ignoreUnexpected);
+                if (json) {
+                    var o = LeverCli.matchJson(m);
+                    o.put("file", ckpt.toString());
+                    LeverCli.printJson(o);
+                    return m.ok() ? 0 : LeverCli.EXIT_FAILURE;
+                }
                 System.out.println(ckpt + ":");
                 System.out.println(m.report());
                 return m.ok() ? 0 : LeverCli.EXIT_FAILURE;
@@ -55,16 +62,32 @@ final class CkptCommand implements Runnable {
 
     @Command(name = "import", mixinStandardHelpOptions = true, description = "Convert a Lever-Plus RL .pt or Lightning .ckpt selector checkpoint to safetensors.")
     static final class Import implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "IN") Path in;
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--overwrite") boolean overwrite;
+        @Parameters(index = "0", paramLabel = "IN", description = "Lever-Plus .pt (RL) or Lightning .ckpt (SFT) checkpoint.") Path in;
+        @Option(names = "--out", required = true, description = "Output .safetensors file.") Path out;
+        @Option(names = "--overwrite", description = "Replace an existing output file.") boolean overwrite;
+        @Option(names = "--json", description = "Print a JSON summary (out, tensors, arch, d_model, hidden_dim, num_layers, notices, match).") boolean json;
 
         @Override public Integer call() throws Exception {
             TorchRuntime.init();
             try (TensorScope s = TensorScope.open()) {
                 CheckpointImport.Result r = CheckpointImport.run(in, out, overwrite);
-                for (String n : r.notices()) System.out.println("notice: " + n);
                 SelectorConfig c = r.config();
+                if (json) {
+                    ParameterMatch m = SelectorCheckpoint.check(out, null, List.of(), List.of());
+                    var o = LeverCli.jsonSummary();
+                    o.put("input", in.toString());
+                    o.put("out", out.toString());
+                    o.put("tensors", r.tensors().size());
+                    o.put("arch", c.arch().id);
+                    o.put("d_model", c.dModel());
+                    o.put("hidden_dim", c.hiddenDim());
+                    o.put("num_layers", c.numLayers());
+                    o.set("notices", org.leverplus.io.JsonSupport.mapper().valueToTree(r.notices()));
+                    o.set("match", LeverCli.matchJson(m));
+                    LeverCli.printJson(o);
+                    return 0;
+                }
+                for (String n : r.notices()) System.out.println("notice: " + n);
                 System.out.printf("wrote %s: %d tensors, %s selector (d_model %d, hidden %d, layers %d)%n", out, r.tensors().size(),
                         c.arch().id, c.dModel(), c.hiddenDim(), c.numLayers());
                 ParameterMatch m = SelectorCheckpoint.check(out, null, List.of(), List.of());

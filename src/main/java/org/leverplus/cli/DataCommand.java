@@ -27,7 +27,7 @@ final class DataCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        LeverCli.missingSubcommand(spec);
     }
 
     static void printJson(java.io.PrintWriter out, ObjectNode o) throws Exception {
@@ -71,7 +71,7 @@ final class DataCommand implements Runnable {
 
     @Command(name = "filter", mixinStandardHelpOptions = true, description = "Keep queries whose positive ratio is in [min, max] (balanced-data filter); records the step in _meta.")
     static final class Filter extends Sub {
-        @Parameters(paramLabel = "FILE") Path file;
+        @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
         @Option(names = "--min-pos-ratio", defaultValue = "0", description = "Lowest positive ratio kept (default ${DEFAULT-VALUE}).") double min;
         @Option(names = "--max-pos-ratio", defaultValue = "1", description = "Highest positive ratio kept (default ${DEFAULT-VALUE}).") double max;
         @Option(names = "--mixed-only", description = "Keep only queries with both positive and negative candidates.") boolean mixedOnly;
@@ -81,7 +81,7 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             RlFilter.Report r = RlFilter.run(file, out, new RlFilter.Params(min, max, mixedOnly), overwrite);
-            if (json) printJson(out(), (ObjectNode) JsonSupport.mapper().valueToTree(r));
+            if (json) printJson(out(), JsonSupport.snakeCase(r));
             else say("kept %d of %d queries (%d candidates); removed: %d all-positive, %d all-negative, %d out of range, %d empty -> %s%n",
                     r.keptQueries(), r.originalQueries(), r.keptCandidates(), r.removedAllPositive(), r.removedAllNegative(),
                     r.removedOutOfRange(), r.removedEmpty(), out);
@@ -91,11 +91,11 @@ final class DataCommand implements Runnable {
 
     @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
     static final class Merge extends Sub {
-        @Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files;
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--on-duplicate", defaultValue = "error", description = "keep-first or keep-last (default: error).") String onDuplicate;
-        @Option(names = "--overwrite") boolean overwrite;
-        @Option(names = "--json") boolean json;
+        @Parameters(paramLabel = "FILE", arity = "1..*", description = "RL data files, merged in this order.") List<Path> files;
+        @Option(names = "--out", required = true, description = "Output file.") Path out;
+        @Option(names = "--on-duplicate", defaultValue = "error", description = "error, keep-first or keep-last (default: ${DEFAULT-VALUE}).") String onDuplicate;
+        @Option(names = "--overwrite", description = "Replace an existing output.") boolean overwrite;
+        @Option(names = "--json", description = "Print the report as JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
             if (org.leverplus.data.SftBeamData.isSft(files.get(0))) {   // SFT shards of `lever generate sft --shard i/n`, in shard order
@@ -105,7 +105,7 @@ final class DataCommand implements Runnable {
             }
             RlMerge.Report r = RlMerge.run(files, out, RlMerge.OnDuplicate.parse(onDuplicate), overwrite);
             if (json) {
-                ObjectNode o = JsonSupport.mapper().valueToTree(r);
+                ObjectNode o = JsonSupport.snakeCase(r);
                 o.put("positive_ratio", r.positiveRatio());
                 printJson(out(), o);
             } else say("merged %d files: %d queries, %d candidates, positive ratio %.4f, %d duplicate keys -> %s%n",
@@ -116,12 +116,16 @@ final class DataCommand implements Runnable {
 
     @Command(name = "validate", mixinStandardHelpOptions = true, description = "Check schema and consistency; one line per problem; exit 1 if any.")
     static final class Validate extends Sub {
-        @Parameters(paramLabel = "FILE") Path file;
-        @Option(names = "--dataset-size", defaultValue = "-1", description = "Train split size: global ids must be below it.") long datasetSize;
+        @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
+        @Option(names = "--dataset-size", description = "Train split size: global ids must be below it (default: not checked).") Long datasetSizeOption;
+        long datasetSize;
         @Option(names = "--json", description = "Print {file, problems: [...]} as JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
             List<String> problems = new java.util.ArrayList<>();
+            if (datasetSizeOption != null && datasetSizeOption < 1)
+                throw new IllegalArgumentException("--dataset-size: expected a positive number of items but found " + datasetSizeOption);
+            datasetSize = datasetSizeOption == null ? -1 : datasetSizeOption;
             long n = RlValidator.validate(file, datasetSize, json ? problems::add : line -> {
                 out().println(line);
                 out().flush();
@@ -143,10 +147,10 @@ final class DataCommand implements Runnable {
 
     @Command(name = "convert", mixinStandardHelpOptions = true, description = "Rewrite pointers as local (positions in candidate_pool_ids) or global (dataset indices).")
     static final class Convert extends Sub {
-        @Parameters(paramLabel = "FILE") Path file;
+        @Parameters(paramLabel = "FILE", description = "RL data JSON.") Path file;
         @Option(names = "--pointers", required = true, description = "local or global.") String pointers;
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--overwrite") boolean overwrite;
+        @Option(names = "--out", required = true, description = "Output file.") Path out;
+        @Option(names = "--overwrite", description = "Replace an existing output.") boolean overwrite;
 
         @Override public Integer call() throws Exception {
             long n = RlConvert.run(file, out, PointerConversion.Target.parse(pointers), overwrite);
@@ -158,13 +162,13 @@ final class DataCommand implements Runnable {
     @Command(name = "make-synthetic", mixinStandardHelpOptions = true, description = "Write a synthetic RL data file in one of Lever-Plus's formats (tests, examples, benchmarks).")
     static final class MakeSynthetic extends Sub {
         @Option(names = "--format", defaultValue = "v4", description = "v1, v4, k64 or balanced (default ${DEFAULT-VALUE}).") String format;
-        @Option(names = "--queries", defaultValue = "100") int queries;
-        @Option(names = "--candidates", defaultValue = "20") int candidates;
+        @Option(names = "--queries", defaultValue = "100", description = "Query groups (default ${DEFAULT-VALUE}).") int queries;
+        @Option(names = "--candidates", defaultValue = "20", description = "Candidate sequences per query (default ${DEFAULT-VALUE}).") int candidates;
         @Option(names = "--pool", defaultValue = "9009", description = "Train split size the ids come from (default ${DEFAULT-VALUE}).") int pool;
-        @Option(names = "--seed", defaultValue = "42") long seed;
+        @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).") long seed;
         @Option(names = "--first-index", defaultValue = "0", description = "Global id of the first query (disjoint shards).") int firstIndex;
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--overwrite") boolean overwrite;
+        @Option(names = "--out", required = true, description = "Output RL data JSON.") Path out;
+        @Option(names = "--overwrite", description = "Replace existing outputs.") boolean overwrite;
         @Option(names = "--embeddings-out", description = "Also write random N(0,1) embeddings [pool, --dim] for every id (safetensors), so the file can be trained on.")
         Path embeddingsOut;
         @Option(names = "--dim", defaultValue = "512", description = "Embedding width for --embeddings-out (default ${DEFAULT-VALUE}, CLIP ViT-B/32's).")
@@ -172,24 +176,35 @@ final class DataCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             if (embeddingsOut != null && dim < 1) throw new IllegalArgumentException("--dim: expected >= 1 but found " + dim);
-            if (embeddingsOut != null && !overwrite && java.nio.file.Files.exists(embeddingsOut))  // check both outputs before writing either
-                throw new IllegalArgumentException(embeddingsOut + ": already exists (use --overwrite to replace it)");
             SyntheticRlData.Format f;
             try {
                 f = SyntheticRlData.Format.valueOf(format.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--format: expected v1, v4, k64 or balanced but found \"" + format + "\"");
             }
-            SyntheticRlData.write(new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex), out, overwrite);
-            say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            SyntheticRlData.Spec spec = new SyntheticRlData.Spec(f, queries, candidates, pool, seed, firstIndex);
+            // all or nothing: every check and the embeddings come first, both files are committed only once both are written
+            org.leverplus.io.AtomicOutput.checkTarget(out.toAbsolutePath(), overwrite);
+            org.leverplus.data.Embeddings emb = null;
             if (embeddingsOut != null) {
+                org.leverplus.io.AtomicOutput.checkTarget(embeddingsOut.toAbsolutePath(), overwrite);
+                if (out.toAbsolutePath().normalize().equals(embeddingsOut.toAbsolutePath().normalize()))
+                    throw new IllegalArgumentException("--out and --embeddings-out name the same file");
+                long n = (long) pool * dim;
+                if (n > Integer.MAX_VALUE - 8)
+                    throw new IllegalArgumentException("--pool " + pool + " x --dim " + dim + " = " + n + " values: too many for one embedding matrix (at most "
+                            + (Integer.MAX_VALUE - 8) + ")");
                 java.util.Random rng = new java.util.Random(seed);
-                float[] v = new float[Math.multiplyExact(pool, dim)];
+                float[] v = new float[(int) n];
                 for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
-                org.leverplus.data.Embeddings.of(pool, dim, v).writeSafetensors(embeddingsOut,
-                        java.util.Map.of("source", "lever data make-synthetic", "seed", Long.toString(seed)), overwrite);
-                say("wrote random embeddings [%d, %d] -> %s%n", pool, dim, embeddingsOut);
+                emb = org.leverplus.data.Embeddings.of(pool, dim, v);
             }
+            try (org.leverplus.io.AtomicOutput eo = emb == null ? null : org.leverplus.io.AtomicOutput.create(embeddingsOut, overwrite)) {
+                if (eo != null) emb.writeSafetensors(eo, java.util.Map.of("source", "lever data make-synthetic", "seed", Long.toString(seed)));
+                SyntheticRlData.write(spec, out, overwrite, () -> { if (eo != null) eo.commit(); });
+            }
+            say("wrote %d queries x %d candidates (%s) -> %s%n", queries, candidates, format, out);
+            if (embeddingsOut != null) say("wrote random embeddings [%d, %d] -> %s%n", pool, dim, embeddingsOut);
             return 0;
         }
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 final class KernelsCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Override public void run() { LeverCli.missingSubcommand(spec); }
 
     @Command(name = "selfcheck", description = "Compare every kernel (CPU, and CUDA when a device is present) with the LibTorch composite.")
     static final class SelfCheckCommand implements Callable<Integer> {

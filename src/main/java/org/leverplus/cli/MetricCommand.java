@@ -27,7 +27,7 @@ final class MetricCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        LeverCli.missingSubcommand(spec);
     }
 
     @Command(name = "vqa", mixinStandardHelpOptions = true, description = {
@@ -59,7 +59,7 @@ final class MetricCommand implements Runnable {
                 if (json) throw new IllegalArgumentException("--json applies to the whole-file mode (--results/--questions/--annotations)");
                 try (BufferedReader r = in == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        : Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
+                        : new BufferedReader(new InputStreamReader(org.leverplus.io.Inputs.open(in, "JSONL file (--in)"), StandardCharsets.UTF_8))) {
                     VqaJsonl.score(r, out, metric, in == null ? "<stdin>" : in.toString());
                 } finally {
                     out.flush();
@@ -67,14 +67,17 @@ final class MetricCommand implements Runnable {
                 return 0;
             }
             if (in != null) throw new IllegalArgumentException("--in is for the per-line mode; do not combine it with --results");
+            org.leverplus.io.Inputs.requireFile(files.results, "results JSON file (--results)");
+            org.leverplus.io.Inputs.requireFile(files.questions, "questions JSON file (--questions)");
+            org.leverplus.io.Inputs.requireFile(files.annotations, "annotations JSON file (--annotations)");
             VqaEvaluation.Result res = new VqaEvaluation(metric).evaluate(files.results, files.questions, files.annotations);
             if (json) {
                 ObjectNode o = JsonSupport.mapper().createObjectNode();
                 o.put("overall", res.overall());
                 o.put("questions", res.questions());
-                ObjectNode at = o.putObject("perAnswerType");
+                ObjectNode at = o.putObject("per_answer_type");
                 res.perAnswerType().forEach(at::put);
-                ObjectNode qt = o.putObject("perQuestionType");
+                ObjectNode qt = o.putObject("per_question_type");
                 res.perQuestionType().forEach(qt::put);
                 out.println(JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
             } else {

@@ -22,16 +22,23 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train the pointer selector: SFT -> RCE -> GRPO (defaults: RCE only, 5 epochs).",
         sortOptions = false)
 final class TrainCommand implements Callable<Integer> {
+    /** The values of --reward-mode, for the help text. */
+    static final class RewardModes implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(RewardMode.values()).map(m -> m.name().toLowerCase(java.util.Locale.ROOT)).iterator();
+        }
+    }
+
     @Option(names = "--run-dir", required = true, description = "Output directory (refused if it holds outputs, unless --overwrite/--resume).")
     Path runDir;
     @Option(names = "--rl-data", description = "RL data JSON (needed by RCE and GRPO).") Path rlData;
-    @Option(names = "--embeddings", required = true, description = "Embedding matrix [N_train, d] (.pt or .safetensors).") Path embeddings;
+    @Option(names = "--embeddings", required = true, description = "Embedding matrix [N_train, d]: a safetensors file or a PyTorch .pt (told apart by content, not by name).") Path embeddings;
     @Option(names = "--sft-data", description = "SFT beam JSON (id_list per anchor).") Path sftData;
     @Option(names = "--sft-pools", description = "JSON {anchor: [global ids]} candidate pools for SFT labels (default: the beams' ICDs).") Path sftPools;
 
     @Option(names = "--arch", defaultValue = "v3", description = "v3 or v4_5_additive (default ${DEFAULT-VALUE}).") String arch;
     @Option(names = "--hidden-dim", description = "Hidden size H (default ${DEFAULT-VALUE}).", defaultValue = "256") int hidden;
-    @Option(names = "--num-layers", description = "Cross-attention layers (default ${DEFAULT-VALUE}).", defaultValue = "1") int layers;
+    @Option(names = "--num-layers", description = "Cross-attention layers, 0..64 (default ${DEFAULT-VALUE}).", defaultValue = "1") int layers;
     @Option(names = "--dropout", description = "Dropout on query and candidates (default ${DEFAULT-VALUE}).", defaultValue = "0.5") double dropout;
     @Option(names = "--attn-dropout", description = "Attention-weight dropout (default ${DEFAULT-VALUE}).", defaultValue = "0.1") double attnDropout;
     @Option(names = "--dropout-sharing", defaultValue = "per-group",
@@ -51,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--rce-temp-end", description = "RCE weight temperature at the last step (default ${DEFAULT-VALUE}).", defaultValue = "0.5") double tempEnd;
     @Option(names = "--rce-use-raw-reward", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "RCE weights from raw rewards (default on; --no-rce-use-raw-reward uses normalised ones).") boolean rceRaw;
-    @Option(names = "--reward-mode", description = "Reward formula (default ${DEFAULT-VALUE}).", defaultValue = "hard_plus_soft") String rewardMode;
+    @Option(names = "--reward-mode", description = "Reward formula: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).", defaultValue = "hard_plus_soft",
+            completionCandidates = RewardModes.class) String rewardMode;
     @Option(names = "--skip-fallback-reward", negatable = true, description = "Skip fallback-labelled candidates (default ${DEFAULT-VALUE}).", defaultValue = "true", fallbackValue = "true") boolean skipFallback;
 
     @Option(names = "--grpo-epochs", defaultValue = "0", description = "0 (default): GRPO does not run and writes nothing.") int grpoEpochs;
@@ -66,9 +74,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ppo-clip-only", description = "GRPO without the KL term.") boolean ppoOnly;
 
     @Option(names = "--init", description = "Starting checkpoint of the first phase that runs.") Path init;
-    @Option(names = "--init-sft") Path initSft;
-    @Option(names = "--init-rce") Path initRce;
-    @Option(names = "--init-grpo") Path initGrpo;
+    @Option(names = "--init-sft", description = "Starting checkpoint of the SFT phase (overrides --init).") Path initSft;
+    @Option(names = "--init-rce", description = "Starting checkpoint of the RCE phase (default: the model SFT ends with, or --init).") Path initRce;
+    @Option(names = "--init-grpo", description = "Starting checkpoint of the GRPO phase (default: the model RCE ends with, or --init).") Path initGrpo;
     @Option(names = "--allow-missing", split = ",", description = "Glob patterns of parameters an --init checkpoint may lack (left at initialisation).")
     List<String> allowMissing = new ArrayList<>();
     @Option(names = "--ignore-unexpected", split = ",", description = "Glob patterns of extra --init checkpoint tensors to ignore.")
@@ -76,12 +84,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--batch-groups", defaultValue = "1", description = "Query groups per step (default 1 = the original loop).") int batchGroups;
     @Option(names = "--seed", description = "Random seed (shuffling, dropout, initialisation) (default ${DEFAULT-VALUE}).", defaultValue = "42") long seed;
-    @Option(names = "--no-shuffle") boolean noShuffle;
-    @Option(names = "--grad-clip", description = "Gradient-norm clip (default ${DEFAULT-VALUE}).", defaultValue = "1.0") double gradClip;
+    @Option(names = "--no-shuffle", description = "Keep the groups in file order every epoch (default: shuffled with --seed).") boolean noShuffle;
+    @Option(names = "--grad-clip", description = "Gradient-norm clip, > 0 (default ${DEFAULT-VALUE}).", defaultValue = "1.0") double gradClip;
     @Option(names = "--train-ratio", description = "Fraction of sorted query keys used for training (default ${DEFAULT-VALUE}).", defaultValue = "0.8") double trainRatio;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu (default) or cuda[:N].") String device;
-    @Option(names = "--overwrite") boolean overwrite;
-    @Option(names = "--resume") boolean resume;
+    @Option(names = "--overwrite", description = "Replace the outputs of an earlier run in --run-dir (refused while another lever process writes there).") boolean overwrite;
+    @Option(names = "--resume", description = "Continue the run in --run-dir from its last completed epoch (bit-exact), or add epochs to a finished run (raise --*-epochs; nothing else may change).") boolean resume;
+    @Option(names = "--json", description = "Print a JSON summary (run_dir, final_checkpoint, best_checkpoint, best_epochs) instead of the log.") boolean json;
 
     @Override public Integer call() throws Exception {
         TorchRuntime.init();
@@ -115,9 +124,27 @@ final class TrainCommand implements Callable<Integer> {
                 .withGrpoOptions(new TrainConfig.GrpoOptions(clipEps, klBeta, adaptiveKl, ref, curriculum, 1, 3, 5, freeze, ppoOnly))
                 .withOptions(rc, sharing, gradClip, tempStart, tempEnd, allowMissing, ignoreUnexpected);
         cfg = cfg.withTrainRatio(trainRatio);
-        Trainer.Result r = new Trainer(cfg, System.out).device(device).run();
+        java.io.PrintStream log = json ? new java.io.PrintStream(java.io.OutputStream.nullOutputStream()) : System.out;
+        Trainer.Result r = new Trainer(cfg, log).device(device).run();
+        Path best = runDir.resolve("best.safetensors");
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = org.leverplus.io.JsonSupport.mapper().createObjectNode();
+            o.put("run_dir", runDir.toString());
+            o.put("final_checkpoint", r.finalCheckpoint() == null ? null : r.finalCheckpoint().toString());
+            o.put("best_checkpoint", java.nio.file.Files.exists(best) && !r.best().isEmpty() ? best.toString() : null);
+            com.fasterxml.jackson.databind.node.ObjectNode bo = o.putObject("best_epochs");
+            r.best().forEach((phase, b) -> bo.putObject(phase).put("epoch", ((Number) b.get("epoch")).intValue())
+                    .put("val_loss", ((Number) b.get("val_loss")).doubleValue()));
+            System.out.println(org.leverplus.io.JsonSupport.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            return 0;
+        }
         System.out.println("final checkpoint: " + (r.finalCheckpoint() == null ? "(no phase ran)" : r.finalCheckpoint()));
-        r.best().forEach((phase, b) -> System.out.println("best " + phase + " epoch: " + b.get("epoch") + " (val loss " + b.get("val_loss") + ")"));
+        r.best().forEach((phase, b) -> System.out.printf(java.util.Locale.ROOT, "best %s epoch: %d (val loss %.5f)%n", phase,
+                ((Number) b.get("epoch")).intValue(), ((Number) b.get("val_loss")).doubleValue()));
+        if (r.finalCheckpoint() != null) {
+            if (r.best().isEmpty()) System.out.println("no validation data (--train-ratio 1): no best epoch; use the final checkpoint");
+            else System.out.println("best checkpoint: " + best + " (the best validation epoch of the last phase)");
+        }
         return 0;
     }
 }

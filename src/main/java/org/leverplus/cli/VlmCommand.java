@@ -19,5 +19,5 @@ import picocli.CommandLine.Command;
 final class VlmCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+    @Override public void run() { LeverCli.missingSubcommand(spec); }
 }

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 final class VlmEngineOptions {
     @Option(names = "--snapshot", required = true, description = "Snapshot directory (config.json + *.safetensors, either key layout).")
     Path snapshot;
-    @Option(names = "--requests", required = true, description = "Token-level requests, JSON Lines (see docs/vlm-engine.md).")
+    @Option(names = "--json", description = "Print a JSON summary (out, prompts, seconds, prompts_per_s, cache counters) instead of text.")
+    boolean json;
+    @Option(names = "--requests", required = true, description = "Requests, JSON Lines: token-level ({\"input_ids\": ...}) or Lever-Plus-level ({\"query\": ..., \"icds\": ...}); see docs/vlm-engine.md.")
     Path requests;
     @Option(names = "--out", required = true, description = "Output JSON Lines file.")
     Path out;

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 final class VlmMakeTinyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory to create.")
     Path out;
-    @Option(names = "--layout", defaultValue = "legacy", description = "Key layout: legacy (visual.*, model.*) or new (model.visual.*, model.language_model.*).")
+    @Option(names = "--layout", defaultValue = "legacy", description = "Key layout: legacy (visual.*, model.*) or new (model.visual.*, model.language_model.*) (default ${DEFAULT-VALUE}).")
     String layout;
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny (hidden 32) or bench (3B-shaped, hidden 256) (default ${DEFAULT-VALUE}).")
     String preset;
@@ -38,13 +38,68 @@ final class VlmMakeTinyCommand implements Callable<Integer> {
             case "bench" -> TinySnapshotWriter.bench();
             default -> throw new IllegalArgumentException("--preset must be tiny or bench, got '" + preset + "'");
         };
-        if (Files.isDirectory(out) && !overwrite) {
-            try (var s = Files.list(out)) {
-                if (s.findAny().isPresent()) throw new java.nio.file.FileAlreadyExistsException(out + " is not empty (use --overwrite)");
+        Path target = out.toAbsolutePath().normalize();
+        if (Files.exists(target) && !Files.isDirectory(target))
+            throw new IllegalArgumentException(target + ": --out exists and is not a directory");
+        if (Files.isDirectory(target) && !overwrite) {
+            try (var s = Files.list(target)) {
+                if (s.findAny().isPresent()) throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, "directory is not empty; pass --overwrite to replace the snapshot in it");
             }
         }
-        TinySnapshotWriter.write(out, d, l, seed, tokenizer);
+        if (tokenizer != null) { // checked before anything is written: a snapshot with an unusable tokenizer is no snapshot
+            if (!Files.isRegularFile(tokenizer))
+                throw new IllegalArgumentException(tokenizer + ": --tokenizer " + (Files.isDirectory(tokenizer) ? "is a directory" : "file not found"));
+            try (org.leverplus.vlm.text.QwenTokenizer t = org.leverplus.vlm.text.QwenTokenizer.load(tokenizer)) {
+                // loads, so it is a usable tokenizer.json
+            } catch (RuntimeException | java.io.IOException e) {
+                throw new IllegalArgumentException(tokenizer + ": not a usable tokenizer.json: " + LeverCli.describe(e));
+            }
+        }
+        // all or nothing: the snapshot is written into a hidden sibling directory and moved into place when complete
+        Files.createDirectories(target.getParent());
+        org.leverplus.io.AtomicOutput.removeStaleTemps(target); // staging directories of killed runs
+        Path staging = target.getParent().resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16) + ".tmp");
+        deleteTree(staging);
+        try {
+            TinySnapshotWriter.write(staging, d, l, seed, tokenizer);
+            if (!Files.exists(target) || isEmptyDir(target)) {
+                Files.deleteIfExists(target);
+                Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                // --overwrite: the files of any earlier snapshot go (a stale shard would mix key layouts), then the new ones move in
+                try (var s = Files.list(target)) {
+                    for (Path f : (Iterable<Path>) s::iterator) if (isSnapshotFile(f.getFileName().toString())) Files.delete(f);
+                }
+                try (var s = Files.list(staging)) {
+                    for (Path f : (Iterable<Path>) s::iterator)
+                        Files.move(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        } finally {
+            deleteTree(staging);
+        }
         System.out.println("vlm make-tiny: wrote " + preset + " snapshot (" + layout + " keys) to " + out);
         return 0;
+    }
+
+    static boolean isSnapshotFile(String n) {
+        return n.equals("config.json") || n.equals("generation_config.json") || n.equals("preprocessor_config.json")
+                || n.equals("tokenizer.json") || n.equals("tokenizer_config.json") || n.equals("model.safetensors.index.json")
+                || (n.startsWith("model") && n.endsWith(".safetensors"));
+    }
+
+    private static boolean isEmptyDir(Path p) throws java.io.IOException {
+        if (!Files.isDirectory(p)) return false;
+        try (var s = Files.list(p)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var s = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(f);
+        }
     }
 }

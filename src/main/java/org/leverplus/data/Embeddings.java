@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,6 +102,14 @@ public final class Embeddings {
     /** Writes this matrix as safetensors (atomically). */
     public void writeSafetensors(Path out, Map<String, String> meta, boolean overwrite) throws IOException {
         try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
+            writeSafetensors(o, meta);
+            o.commit();
+        }
+    }
+
+    /** Writes this matrix as safetensors into {@code o} without committing it (for outputs committed together). */
+    public void writeSafetensors(AtomicOutput o, Map<String, String> meta) throws IOException {
+        {
             OutputStream s = o.stream();
             writeHeader(s, rows, dim, meta);
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -113,59 +122,183 @@ public final class Embeddings {
                 buf.putFloat(data.get((int) i));
             }
             s.write(buf.array(), 0, buf.position());
-            o.commit();
         }
     }
 
     static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
-        ObjectNode h = JsonSupport.mapper().createObjectNode();
-        if (meta != null && !meta.isEmpty()) {
-            ObjectNode m = h.putObject("__metadata__");
-            meta.forEach(m::put);
-        }
-        ObjectNode t = h.putObject(TENSOR_NAME);
-        t.put("dtype", "F32");
-        t.putArray("shape").add(rows).add(dim);
-        t.putArray("data_offsets").add(0).add(rows * dim * 4);
-        byte[] json = JsonSupport.mapper().writeValueAsBytes(h);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] hdr = new byte[padded];
-        java.util.Arrays.fill(hdr, (byte) ' ');
-        System.arraycopy(json, 0, hdr, 0, json.length);
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        long[] shape = {rows, dim};
+        long bytes = org.leverplus.io.Safetensors.byteSize(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape);
+        byte[] hdr = org.leverplus.io.Safetensors.header(
+                List.of(new org.leverplus.io.Safetensors.TensorInfo(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape, 0, bytes)), meta);
+        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hdr.length);
         s.write(len.array());
         s.write(hdr);
     }
 
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=]?)([fi])(\\d)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** Bound on the .npy header (NumPy's own reader refuses headers above 10,000 bytes by default). */
+    static final int MAX_NPY_HEADER = 1 << 20;
+
+    /** The validated header of a .npy file. */
+    record NpyHeader(String descr, boolean fortranOrder, long[] shape, long dataStart) {}
+
+    /**
+     * Parses and validates a .npy header (format versions 1.0, 2.0 and 3.0): the Python dict literal must hold exactly
+     * {@code descr}, {@code fortran_order} and {@code shape} once each, the shape non-negative integers.
+     */
+    static NpyHeader readNpyHeader(Path npy, InputStream in) throws IOException {
+        byte[] magic = in.readNBytes(8);
+        if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY"))
+            throw new IllegalArgumentException(npy + ": not a .npy file (bad magic)");
+        int major = magic[6] & 0xff, minor = magic[7] & 0xff;
+        if (major < 1 || major > 3 || minor != 0)
+            throw new IllegalArgumentException(npy + ": unsupported .npy format version " + major + "." + minor + " (expected 1.0, 2.0 or 3.0)");
+        byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
+        if (lenBytes.length < (major == 1 ? 2 : 4)) throw new IllegalArgumentException(npy + ": truncated .npy header");
+        ByteBuffer lb = ByteBuffer.wrap(java.util.Arrays.copyOf(lenBytes, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        long hlen = major == 1 ? (lb.getShort(0) & 0xffff) : Integer.toUnsignedLong(lb.getInt(0));
+        if (hlen > MAX_NPY_HEADER)
+            throw new IllegalArgumentException(npy + ": .npy header length " + hlen + " is larger than " + MAX_NPY_HEADER + " bytes (corrupt file?)");
+        byte[] hb = in.readNBytes((int) hlen);
+        if (hb.length < hlen) throw new IllegalArgumentException(npy + ": truncated .npy header");
+        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Map<String, Object> dict = new NpyDictParser(npy, header).parse();
+        for (String k : List.of("descr", "fortran_order", "shape"))
+            if (!dict.containsKey(k)) throw new IllegalArgumentException(npy + ": .npy header has no '" + k + "': " + header.strip());
+        if (dict.size() != 3) throw new IllegalArgumentException(npy + ": .npy header has unexpected keys: " + dict.keySet());
+        if (!(dict.get("descr") instanceof String descr)) throw new IllegalArgumentException(npy + ": .npy header 'descr' must be a string");
+        if (!(dict.get("fortran_order") instanceof Boolean fo)) throw new IllegalArgumentException(npy + ": .npy header 'fortran_order' must be True or False");
+        if (!(dict.get("shape") instanceof long[] shape)) throw new IllegalArgumentException(npy + ": .npy header 'shape' must be a tuple of integers");
+        return new NpyHeader(descr, fo, shape, 8L + lenBytes.length + hlen);
+    }
+
+    /** A parser for the one-line Python dict literal of a .npy header: strings, True/False and tuples of ints. */
+    private static final class NpyDictParser {
+        private final Path npy;
+        private final String s;
+        private int i;
+
+        NpyDictParser(Path npy, String s) {
+            this.npy = npy;
+            this.s = s;
+        }
+
+        Map<String, Object> parse() {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            expect('{');
+            while (true) {
+                skip();
+                if (peek() == '}') { i++; break; }
+                String key = string();
+                expect(':');
+                Object v = value();
+                if (out.put(key, v) != null) throw error("key '" + key + "' appears twice");
+                skip();
+                if (peek() == ',') { i++; continue; }
+                expect('}');
+                break;
+            }
+            skip();
+            if (i != s.length()) throw error("unexpected text after the dict");
+            return out;
+        }
+
+        private Object value() {
+            skip();
+            char c = peek();
+            if (c == '\'' || c == '"') return string();
+            if (s.startsWith("True", i)) { i += 4; return Boolean.TRUE; }
+            if (s.startsWith("False", i)) { i += 5; return Boolean.FALSE; }
+            if (c == '(') {
+                i++;
+                List<Long> dims = new java.util.ArrayList<>();
+                while (true) {
+                    skip();
+                    if (peek() == ')') { i++; break; }
+                    int start = i;
+                    while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '-')) i++;
+                    String num = s.substring(start, i);
+                    long v;
+                    try {
+                        v = Long.parseLong(num);
+                    } catch (NumberFormatException e) {
+                        throw error("shape entry '" + num + "' is not an integer that fits 64 bits");
+                    }
+                    if (v < 0) throw error("shape entry " + v + " is negative");
+                    dims.add(v);
+                    skip();
+                    if (peek() == ',') { i++; continue; }
+                    expect(')');
+                    break;
+                }
+                return dims.stream().mapToLong(Long::longValue).toArray();
+            }
+            throw error("unexpected value at column " + i);
+        }
+
+        private String string() {
+            skip();
+            char q = peek();
+            if (q != '\'' && q != '"') throw error("expected a quoted string at column " + i);
+            int end = s.indexOf(q, i + 1);
+            if (end < 0) throw error("unterminated string");
+            String r = s.substring(i + 1, end);
+            i = end + 1;
+            return r;
+        }
+
+        private void expect(char c) {
+            skip();
+            if (peek() != c) throw error("expected '" + c + "' at column " + i);
+            i++;
+        }
+
+        private char peek() {
+            if (i >= s.length()) throw error("the header ends early");
+            return s.charAt(i);
+        }
+
+        private void skip() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException(npy + ": malformed .npy header: " + what + ": " + s.strip());
+        }
+    }
 
     /**
      * Converts a NumPy {@code .npy} [N, d] float array ({@code <f4}, {@code >f4}, {@code <f8}, {@code >f8}; C order)
-     * into a safetensors file, streaming (constant memory). Returns the shape {N, d}.
+     * into a safetensors file, streaming (constant memory). The header is validated and the data size checked against
+     * the file before the output is opened; NaN or infinite values are an error naming the row. Returns the shape {N, d}.
      */
     public static long[] importNpy(Path npy, Path out, Map<String, String> meta, boolean overwrite) throws IOException {
+        org.leverplus.io.Inputs.requireFile(npy, ".npy file");
+        long fileSize = Files.size(npy);
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(npy), 1 << 16)) {
-            byte[] magic = in.readNBytes(8);
-            if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY"))
-                throw new IllegalArgumentException(npy + ": not a .npy file (bad magic)");
-            int major = magic[6];
-            byte[] lenBytes = in.readNBytes(major == 1 ? 2 : 4);
-            ByteBuffer lb = ByteBuffer.wrap(java.util.Arrays.copyOf(lenBytes, 4)).order(ByteOrder.LITTLE_ENDIAN);
-            int hlen = major == 1 ? (lb.getShort(0) & 0xffff) : lb.getInt(0);
-            String header = new String(in.readNBytes(hlen), StandardCharsets.ISO_8859_1);
-            Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
-            if (!d.find() || !f.find() || !s.find())
-                throw new IllegalArgumentException(npy + ": unsupported .npy header: " + header.strip());
-            if (!d.group(2).equals("f") || !(d.group(3).equals("4") || d.group(3).equals("8")))
-                throw new IllegalArgumentException(npy + ": dtype: expected float32 or float64 but found " + d.group(0));
-            if (f.group(1).equals("True")) throw new IllegalArgumentException(npy + ": fortran_order: expected False (C order)");
-            String[] dims = s.group(1).split(",");
-            long[] shape = java.util.Arrays.stream(dims).map(String::strip).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
-            if (shape.length != 2) throw new IllegalArgumentException(npy + ": shape: expected (N, d) but found (" + s.group(1) + ")");
+            NpyHeader h = readNpyHeader(npy, in);
+            Matcher d = Pattern.compile("([<>|=]?)([a-zA-Z])(\\d+)").matcher(h.descr());
+            if (!d.matches() || !d.group(2).equals("f") || !(d.group(3).equals("4") || d.group(3).equals("8")))
+                throw new IllegalArgumentException(npy + ": dtype: expected float32 or float64 but found '" + h.descr() + "'");
+            if (h.fortranOrder()) throw new IllegalArgumentException(npy + ": fortran_order: expected False (C order)");
+            long[] shape = h.shape();
+            if (shape.length != 2) throw new IllegalArgumentException(npy + ": shape: expected (N, d) but found " + java.util.Arrays.toString(shape));
+            if (shape[1] < 1) throw new IllegalArgumentException(npy + ": shape: expected d >= 1 but found " + java.util.Arrays.toString(shape));
+            int width0 = Integer.parseInt(d.group(3));
+            long need;
+            try {
+                need = Math.multiplyExact(Math.multiplyExact(shape[0], shape[1]), (long) width0);
+                org.leverplus.io.Safetensors.byteSize(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(npy + ": shape " + java.util.Arrays.toString(shape) + " is too large (more bytes than a file can hold)");
+            }
+            long have = fileSize - h.dataStart();
+            if (have < need)
+                throw new IllegalArgumentException(npy + ": truncated data: shape " + java.util.Arrays.toString(shape) + " needs " + need
+                        + " bytes but the file holds " + have);
+            if (have > need)
+                throw new IllegalArgumentException(npy + ": " + (have - need) + " bytes after the data of shape " + java.util.Arrays.toString(shape) + " (corrupt file?)");
             ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-            int width = Integer.parseInt(d.group(3));
+            int width = width0;
             long count = shape[0] * shape[1];
             try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
                 OutputStream os = o.stream();
@@ -180,7 +313,12 @@ public final class Embeddings {
                         throw new IllegalArgumentException(npy + ": truncated data: expected " + count + " values but the file ends after " + (done + got / width));
                     ByteBuffer inBuf = ByteBuffer.wrap(chunk, 0, got).order(order);
                     outBuf.clear();
-                    for (int i = 0; i < n; i++) outBuf.putFloat(width == 4 ? inBuf.getFloat() : (float) inBuf.getDouble());
+                    for (int i = 0; i < n; i++) {
+                        float v = width == 4 ? inBuf.getFloat() : (float) inBuf.getDouble();
+                        if (!Float.isFinite(v))
+                            throw new IllegalArgumentException(npy + ": row " + ((done + i) / shape[1]) + " holds " + v + " (embeddings must be finite)");
+                        outBuf.putFloat(v);
+                    }
                     os.write(outBuf.array(), 0, outBuf.position());
                     done += n;
                 }

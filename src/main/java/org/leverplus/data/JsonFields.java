@@ -64,8 +64,7 @@ final class JsonFields {
         JsonNode n = o.get(field);
         if (missing(n)) return null;
         if (n.isBoolean()) return n.booleanValue() ? 1 : 0;
-        if (n.isIntegralNumber() && n.canConvertToInt()) return n.intValue();
-        if (n.isFloatingPointNumber() && n.doubleValue() == Math.rint(n.doubleValue())) return (int) n.doubleValue();
+        if (n.isNumber() && (n.doubleValue() == 0 || n.doubleValue() == 1)) return (int) n.doubleValue();
         throw error(field, "expected 0 or 1 but found " + describe(n));
     }
 

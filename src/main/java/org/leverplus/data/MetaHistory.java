@@ -25,6 +25,10 @@ final class MetaHistory {
 
     /** The current UTC time in Lever-Plus's {@code created_at} format. */
     static String now() {
+        // SOURCE_DATE_EPOCH (the reproducible-builds convention) pins the time, so identical runs give identical bytes
+        String epoch = System.getenv("SOURCE_DATE_EPOCH");
+        if (epoch != null && epoch.strip().matches("\\d{1,12}"))
+            return LocalDateTime.ofEpochSecond(Long.parseLong(epoch.strip()), 0, ZoneOffset.UTC).format(TIME);
         return LocalDateTime.now(ZoneOffset.UTC).format(TIME);
     }
 

@@ -79,6 +79,15 @@ public final class RlDataReader {
         return true;
     }
 
+    /** The index of a query key, or null when it does not fit an int. */
+    static Integer parseIndex(String key) {
+        try {
+            return Integer.parseInt(key);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** Reads the whole file. */
     public static RlData read(Path file) throws IOException {
         List<RlQuery> queries = new ArrayList<>();
@@ -106,12 +115,7 @@ public final class RlDataReader {
     /** Streams the file's top-level entries to {@code visitor}, one group in memory at a time. */
     public static void stream(Path file, Visitor visitor) throws IOException {
         String name = file.toString();
-        InputStream in;
-        try {
-            in = Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(name, null, "no such RL data file");
-        }
+        InputStream in = org.leverplus.io.Inputs.open(file, "RL data file");
         try (in; JsonParser p = JsonSupport.factory().createParser(new java.io.BufferedInputStream(in, 1 << 16))) {
             stream(p, name, visitor);
         }
@@ -123,8 +127,9 @@ public final class RlDataReader {
             JsonToken t = p.nextToken();
             if (t == null) throw new RlDataFormatException(name, null, null, "empty file; expected a JSON object");
             if (t != JsonToken.START_OBJECT)
-                throw new RlDataFormatException(name, null, null, "expected a JSON object of query groups at the top level but found " + t);
+                throw new RlDataFormatException(name, null, null, "expected a JSON object of query groups at the top level but found " + org.leverplus.io.JsonSupport.words(String.valueOf(t)));
             Set<String> seen = new HashSet<>();
+            Map<Integer, String> indexKeys = new java.util.HashMap<>();
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 key = p.currentName();
                 if (!seen.add(key))
@@ -136,6 +141,13 @@ public final class RlDataReader {
                         throw new RlDataFormatException(name, null, META_KEY, "expected an object but found " + JsonFields.describe(value));
                     visitor.meta((ObjectNode) value);
                 } else if (isQueryKey(key)) {
+                    Integer idx = parseIndex(key);
+                    if (idx == null)
+                        throw new RlDataFormatException(name, key, null, "query key out of range: expected a dataset index of at most " + Integer.MAX_VALUE);
+                    String other = indexKeys.putIfAbsent(idx, key);
+                    if (other != null)
+                        throw new RlDataFormatException(name, key, null, "names the same query index " + idx + " as key \"" + other
+                                + "\" (both would be query " + idx + ")");
                     RlQuery q;
                     try {
                         q = RlQuery.parse(key, value, name);
@@ -145,6 +157,9 @@ public final class RlDataReader {
                     }
                     visitor.query(q);
                 } else {
+                    if (value.isObject() && value.has("pointer_candidates"))
+                        throw new RlDataFormatException(name, key, null, "holds a query group but is not an integer query key "
+                                + "(Lever-Plus's loaders would silently skip it); rename it to its dataset index");
                     visitor.extra(key, value);
                 }
                 key = null;

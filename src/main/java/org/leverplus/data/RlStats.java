@@ -100,6 +100,7 @@ public final class RlStats implements RlDataReader.Visitor {
 
     /** Accuracy values are grouped after rounding to 6 decimals (0.6000000000000001 and 0.6 are one level). */
     static double level(double acc) {
+        if (!Double.isFinite(acc)) return acc; // NaN / Infinity are their own levels, never rounded into 0.0
         return Math.round(acc * 1e6) / 1e6;
     }
 

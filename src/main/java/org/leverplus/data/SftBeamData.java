@@ -31,7 +31,7 @@ public record SftBeamData(List<SftBeamEntry> entries, Map<String, JsonNode> extr
         boolean[] first = {false};
         String name = file.toString();
         // The RL reader's streaming core handles the top level; anchors are parsed from the raw object it hands over.
-        try (var in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 16);
+        try (var in = new java.io.BufferedInputStream(org.leverplus.io.Inputs.open(file, "SFT beam file"), 1 << 16);
              var p = org.leverplus.io.JsonSupport.factory().createParser(in)) {
             RawTopLevel.stream(p, name, (key, value) -> {
                 if (RlDataReader.isQueryKey(key)) entries.add(SftBeamEntry.parse(key, value, name));

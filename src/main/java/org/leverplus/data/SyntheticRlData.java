@@ -59,6 +59,16 @@ public final class SyntheticRlData {
 
     /** Writes a generated file to {@code out} (atomically). */
     public static void write(Spec spec, Path out, boolean overwrite) throws IOException {
+        write(spec, out, overwrite, () -> { });
+    }
+
+    /** Work run after the file is complete and before it is committed (to commit a companion output first). */
+    public interface BeforeCommit {
+        void run() throws IOException;
+    }
+
+    /** As {@link #write(Spec, Path, boolean)}; {@code beforeCommit} runs once everything is written. */
+    public static void write(Spec spec, Path out, boolean overwrite, BeforeCommit beforeCommit) throws IOException {
         SplittableRandom rnd = new SplittableRandom(spec.seed());
         try (RlDataWriter w = RlDataWriter.open(out, overwrite)) {
             int step = Math.max(1, (spec.poolSize() - spec.firstIndex()) / Math.max(1, spec.queries()));
@@ -67,6 +77,7 @@ public final class SyntheticRlData {
                 w.query(RlQuery.parse(Integer.toString(qidx), query(spec, qidx, rnd), out.toString()));
             }
             if (spec.format() != Format.V1) w.meta(meta(spec));
+            beforeCommit.run();
             w.commit();
         }
     }

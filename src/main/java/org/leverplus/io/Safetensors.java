@@ -150,20 +150,23 @@ public final class Safetensors {
             throw new MalformedSafetensorsException(file, where + " has unsupported dtype '" + dt.asText() + "' (supported: " + Arrays.toString(SafetensorsDtype.values()) + ")");
         if (sh == null || !sh.isArray()) throw new MalformedSafetensorsException(file, where + " has no array 'shape'");
         long[] shape = new long[sh.size()];
-        long numel = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = sh.get(i);
             if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0)
                 throw new MalformedSafetensorsException(file, where + " shape[" + i + "] must be a non-negative integer, found " + d);
             shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
         }
         if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber())
             throw new MalformedSafetensorsException(file, where + " 'data_offsets' must be [begin, end]");
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin)
             throw new MalformedSafetensorsException(file, where + " data_offsets [" + begin + "," + end + "] are invalid");
-        long expectBytes = Math.multiplyExact(numel, (long) dtype.size());
+        long expectBytes;
+        try {
+            expectBytes = byteSize(name, dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedSafetensorsException(file, e.getMessage());
+        }
         if (end - begin != expectBytes)
             throw new MalformedSafetensorsException(file, where + " data_offsets span " + (end - begin) + " bytes but " + dtype + Arrays.toString(shape) + " needs " + expectBytes);
         return new TensorInfo(name, dtype, shape, begin, end);
@@ -175,6 +178,14 @@ public final class Safetensors {
      * host first). The layout follows the reference writer (see the class comment).
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, true);
+    }
+
+    /**
+     * As {@link #write(Path, Map, Map)}, refusing an existing {@code file} unless {@code overwrite}. Metadata is written
+     * in key order, so identical inputs give identical bytes whatever map the caller passes.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, boolean overwrite) throws IOException {
         List<Map.Entry<String, Tensor>> entries = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("safetensors: '__metadata__' is not a valid tensor name");
@@ -186,11 +197,8 @@ public final class Safetensors {
         entries.sort(Comparator.<Map.Entry<String, Tensor>, Integer>comparing(e -> -SafetensorsDtype.of(e.getValue().scalar_type()).ordinal())
                 .thenComparing(Map.Entry::getKey));
         byte[] header = headerBytes(entries, metadata);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        boolean ok = false;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (AtomicOutput out = AtomicOutput.create(file, overwrite)) {
+            FileChannel ch = out.channel();
             ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
             head.putLong(header.length).put(header).flip();
             while (head.hasRemaining()) ch.write(head);
@@ -206,41 +214,53 @@ public final class Safetensors {
                     done += chunk;
                 }
             }
-            ch.force(false);
-            ok = true;
-        } finally {
-            if (!ok) Files.deleteIfExists(tmp);
+            out.commit();
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Compact JSON exactly as serde_json writes it, padded with spaces to a multiple of 8. */
     static byte[] headerBytes(List<Map.Entry<String, Tensor>> entries, Map<String, String> metadata) throws IOException {
+        List<TensorInfo> infos = new ArrayList<>();
+        long off = 0;
+        for (Map.Entry<String, Tensor> e : entries) {
+            Tensor t = e.getValue();
+            infos.add(new TensorInfo(e.getKey(), SafetensorsDtype.of(t.scalar_type()), t.sizes().vec().get(), off, off + t.nbytes()));
+            off += t.nbytes();
+        }
+        return header(infos, metadata);
+    }
+
+    /**
+     * The one header writer (the tensor writer above and streaming writers such as the npy import use it): compact
+     * JSON, {@code __metadata__} first in key order, the tensors in the given order, padded with spaces to a multiple
+     * of 8. Shapes must be non-negative and offsets must match them (checked, so no writer can emit a corrupt header).
+     */
+    public static byte[] header(List<TensorInfo> tensors, Map<String, String> metadata) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
             g.writeStartObject();
             if (metadata != null && !metadata.isEmpty()) {
                 g.writeObjectFieldStart("__metadata__");
-                for (Map.Entry<String, String> m : metadata.entrySet()) {
+                for (Map.Entry<String, String> m : new java.util.TreeMap<>(metadata).entrySet()) {
                     if (m.getValue() == null) throw new IllegalArgumentException("safetensors: metadata '" + m.getKey() + "' is null");
                     g.writeStringField(m.getKey(), m.getValue());
                 }
                 g.writeEndObject();
             }
-            long off = 0;
-            for (Map.Entry<String, Tensor> e : entries) {
-                Tensor t = e.getValue();
-                g.writeObjectFieldStart(e.getKey());
-                g.writeStringField("dtype", SafetensorsDtype.of(t.scalar_type()).name());
+            for (TensorInfo t : tensors) {
+                long bytes = byteSize(t.name(), t.dtype(), t.shape());
+                if (t.begin() < 0 || t.end() - t.begin() != bytes)
+                    throw new IllegalArgumentException("safetensors: tensor '" + t.name() + "' offsets [" + t.begin() + "," + t.end() + "] do not hold " + bytes + " bytes");
+                g.writeObjectFieldStart(t.name());
+                g.writeStringField("dtype", t.dtype().name());
                 g.writeArrayFieldStart("shape");
-                for (long s : t.sizes().vec().get()) g.writeNumber(s);
+                for (long s : t.shape()) g.writeNumber(s);
                 g.writeEndArray();
                 g.writeArrayFieldStart("data_offsets");
-                g.writeNumber(off);
-                g.writeNumber(off + t.nbytes());
+                g.writeNumber(t.begin());
+                g.writeNumber(t.end());
                 g.writeEndArray();
                 g.writeEndObject();
-                off += t.nbytes();
             }
             g.writeEndObject();
         }
@@ -248,6 +268,20 @@ public final class Safetensors {
         int padded = (len + 7) & ~7;
         for (int i = len; i < padded; i++) out.write(' ');
         return out.toByteArray();
+    }
+
+    /** Bytes of a tensor of this dtype and shape; an error naming the tensor for a negative or overflowing shape. */
+    public static long byteSize(String name, SafetensorsDtype dtype, long[] shape) {
+        long n = dtype.size();
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException("tensor '" + name + "': negative dimension in shape " + Arrays.toString(shape));
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " has more bytes than a file can hold");
+            }
+        }
+        return n;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {

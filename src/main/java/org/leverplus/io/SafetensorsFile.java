@@ -42,6 +42,9 @@ public final class SafetensorsFile implements AutoCloseable {
     /** dtype, shape and offsets of one tensor, or null. */
     public Safetensors.TensorInfo info(String name) { return header.tensors().get(name); }
 
+    /** Bytes of tensor data in the file. */
+    public long dataBytes() { return header.dataLength(); }
+
     /** The {@code __metadata__} string map (empty if absent). */
     public Map<String, String> metadata() { return header.metadata(); }
 

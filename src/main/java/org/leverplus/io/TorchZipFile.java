@@ -62,11 +62,65 @@ public final class TorchZipFile {
             if (pkl == null) throw new IOException(file + ": not a PyTorch zip checkpoint (no <prefix>/data.pkl entry); "
                     + "files written by torch.save before PyTorch 1.6 (legacy tar/pickle format) are not supported");
             String prefix = pkl.substring(0, pkl.length() - "data.pkl".length());
-            byte[] bytes = zip.getInputStream(zip.getEntry(pkl)).readAllBytes();
-            return new Unpickler(file, zip, prefix, bytes).run();
+            byte[] bytes = readEntry(file, zip, zip.getEntry(pkl), MAX_PICKLE_BYTES);
+            try {
+                return new Unpickler(file, zip, prefix, bytes).run();
+            } catch (java.nio.BufferUnderflowException e) {
+                throw new IOException(file + ": the pickle (" + pkl + ") is truncated: an opcode's argument runs past its end");
+            } catch (ClassCastException | IndexOutOfBoundsException e) {
+                throw new IOException(file + ": malformed pickle (" + pkl + "): an opcode found the wrong kind of value on the stack");
+            }
         } catch (java.util.zip.ZipException e) {
+            boolean safetensors;
+            try {
+                Safetensors.readHeader(file);
+                safetensors = true;
+            } catch (IOException | RuntimeException notSafetensors) {
+                safetensors = false;
+            }
+            if (safetensors) throw new IOException(file + ": is already a safetensors file, not a PyTorch checkpoint: use it as it is (lever inspect shows what it holds)");
             throw new IOException(file + ": not a PyTorch zip checkpoint (" + e.getMessage() + "); legacy (pre-1.6) files are not supported", e);
         }
+    }
+
+    /** The pickle of a checkpoint is small (structure only; tensor bytes live in separate entries). */
+    static final int MAX_PICKLE_BYTES = 64 << 20;
+    /** A storage entry must fit a Java array. */
+    static final int MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * An entry's bytes, read with a bound: at most its declared size (when the zip declares one) and at most
+     * {@code max}, so a small zip whose entry inflates to gigabytes fails at once instead of filling memory.
+     */
+    static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, int max) throws IOException {
+        long declared = e.getSize();
+        if (declared > max)
+            throw new IOException(file + ": zip entry " + e.getName() + " declares " + declared + " bytes, more than the " + max + " this reader accepts");
+        int limit = declared >= 0 ? (int) declared : max;
+        try (java.io.InputStream in = zip.getInputStream(e)) {
+            byte[] b = in.readNBytes(limit);
+            if (in.read() >= 0)
+                throw new IOException(file + ": zip entry " + e.getName() + " inflates to more than " + (declared >= 0
+                        ? "its declared " + declared + " bytes (corrupt or crafted zip)" : max + " bytes"));
+            if (declared >= 0 && b.length != declared)
+                throw new IOException(file + ": zip entry " + e.getName() + " holds " + b.length + " bytes but declares " + declared + " (truncated?)");
+            return b;
+        }
+    }
+
+    /** A Python-side description of a value the unpickler produced ("dict", "tuple of 3", "str", ...). */
+    public static String describe(Object o) {
+        if (o == null) return "None";
+        if (o instanceof Map<?, ?> m) return "a dict of " + m.size();
+        if (o instanceof List<?> l) return (l.getClass().getName().contains("Unmodifiable") ? "a tuple of " : "a list of ") + l.size();
+        if (o instanceof String) return "a str";
+        if (o instanceof Long || o instanceof BigInteger) return "an int";
+        if (o instanceof Double) return "a float";
+        if (o instanceof Boolean) return "a bool";
+        if (o instanceof byte[]) return "bytes";
+        if (o instanceof Tensor) return "a tensor";
+        if (o instanceof PyObject p) return "an object of class " + p.module() + "." + p.name();
+        return o.getClass().getSimpleName();
     }
 
     private static final class Unpickler {
@@ -105,14 +159,14 @@ public final class TorchZipFile {
                     case 'M' -> stack.add((long) (in.getShort() & 0xffff));
                     case 'J' -> stack.add((long) in.getInt());
                     case 0x8a -> stack.add(readLong(in.get() & 0xff));      // LONG1
-                    case 0x8b -> stack.add(readLong(in.getInt()));          // LONG4
+                    case 0x8b -> stack.add(readLong(in.getInt()));          // LONG4 (signed length)
                     case 'G' -> stack.add(Double.longBitsToDouble(Long.reverseBytes(in.getLong()))); // BINFLOAT is big-endian
-                    case 'X' -> stack.add(str(in.getInt()));
+                    case 'X' -> stack.add(str(Integer.toUnsignedLong(in.getInt())));
                     case 0x8c -> stack.add(str(in.get() & 0xff));           // SHORT_BINUNICODE
-                    case 0x8d -> stack.add(str((int) in.getLong()));        // BINUNICODE8
-                    case 'T' -> stack.add(str(in.getInt()));                // BINSTRING (latin-1 treated as UTF-8)
+                    case 0x8d -> stack.add(str(in.getLong()));              // BINUNICODE8
+                    case 'T' -> stack.add(str(in.getInt()));                // BINSTRING (signed length; latin-1 treated as UTF-8)
                     case 'U' -> stack.add(str(in.get() & 0xff));            // SHORT_BINSTRING
-                    case 'B' -> stack.add(bytes(in.getInt()));
+                    case 'B' -> stack.add(bytes(Integer.toUnsignedLong(in.getInt())));
                     case 'C' -> stack.add(bytes(in.get() & 0xff));
                     case 'c' -> stack.add(new PyGlobal(line(), line()));     // GLOBAL
                     case 0x93 -> { String name = (String) pop(); String mod = (String) pop(); stack.add(new PyGlobal(mod, name)); }
@@ -203,7 +257,10 @@ public final class TorchZipFile {
             if (t != null) return t;
             ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
             if (e == null) throw bad("storage '" + s.key() + "' referenced by the pickle is missing (" + prefix + "data/" + s.key() + ")");
-            byte[] raw = zip.getInputStream(e).readAllBytes();
+            byte[] raw = readEntry(file, zip, e, MAX_ENTRY_BYTES);
+            int width = (int) torch.elementSize(s.dtype());
+            if (raw.length % width != 0)
+                throw bad("storage '" + s.key() + "' holds " + raw.length + " bytes, not a multiple of its element size " + width);
             try (BytePointer p = new BytePointer(raw)) {
                 Tensor bytes = torch.from_blob(p, new long[]{raw.length}, new TensorOptions(ScalarType.Byte)).clone();
                 t = raw.length == 0 ? torch.empty(new long[]{0}, new TensorOptions(s.dtype()), null) : bytes.view(s.dtype());
@@ -215,19 +272,53 @@ public final class TorchZipFile {
         private Tensor rebuildTensor(List<Object> a) throws IOException {
             if (a.size() < 4 || !(a.get(0) instanceof Storage st)) throw bad("_rebuild_tensor_v2 with unexpected arguments " + a);
             Tensor flat = storageTensor(st);
+            if (!(a.get(1) instanceof Number)) throw bad("_rebuild_tensor_v2: storage offset is not an int: " + a.get(1));
             long offset = ((Number) a.get(1)).longValue();
             long[] size = longs(a.get(2)), stride = longs(a.get(3));
+            checkView(st, flat.numel(), offset, size, stride);
             return flat.as_strided(size, stride, new org.bytedeco.pytorch.LongOptional(offset)).clone().contiguous();
+        }
+
+        /** Sizes, strides and offset must address elements inside the storage (checked here, not by LibTorch's C++). */
+        private void checkView(Storage st, long numel, long offset, long[] size, long[] stride) throws IOException {
+            String what = "tensor on storage '" + st.key() + "' (size " + java.util.Arrays.toString(size) + ", stride "
+                    + java.util.Arrays.toString(stride) + ", offset " + offset + ")";
+            if (size.length != stride.length) throw bad(what + ": sizes and strides differ in length");
+            if (offset < 0) throw bad(what + ": negative storage offset");
+            long last = offset;
+            boolean empty = false;
+            for (int i = 0; i < size.length; i++) {
+                if (size[i] < 0 || stride[i] < 0) throw bad(what + ": negative size or stride");
+                if (size[i] == 0) empty = true;
+                else {
+                    try {
+                        last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
+                    } catch (ArithmeticException e) {
+                        throw bad(what + ": addresses beyond any storage");
+                    }
+                }
+            }
+            if (!empty && last >= numel)
+                throw bad(what + ": reads element " + last + " but the storage holds " + numel + " elements");
+            // a view with stride 0 may repeat elements, but the copy it becomes must stay near the storage's size
+            long count = 1;
+            for (long s : size) count = count > Long.MAX_VALUE / Math.max(1, s) ? Long.MAX_VALUE : count * s;
+            if (count > Math.min(Integer.MAX_VALUE, Math.max(1, numel) * 1024L))
+                throw bad(what + ": describes " + count + " elements over a storage of " + numel + " (corrupt or crafted file)");
         }
 
         private long[] longs(Object o) throws IOException {
             if (!(o instanceof List<?> l)) throw bad("expected a tuple of ints, found " + o);
             long[] r = new long[l.size()];
-            for (int i = 0; i < r.length; i++) r[i] = ((Number) l.get(i)).longValue();
+            for (int i = 0; i < r.length; i++) {
+                if (!(l.get(i) instanceof Long v)) throw bad("expected a tuple of ints, found " + o);
+                r[i] = v;
+            }
             return r;
         }
 
-        private Object readLong(int n) {
+        private Object readLong(long n0) throws IOException {
+            int n = length(n0);
             byte[] b = new byte[n];
             in.get(b);
             if (n == 0) return 0L;
@@ -237,14 +328,22 @@ public final class TorchZipFile {
             return v.bitLength() < 64 ? (Object) v.longValue() : v;
         }
 
-        private String str(int n) {
-            byte[] b = new byte[n];
+        /** A length read from the pickle, checked against the bytes that are left before anything is allocated. */
+        private int length(long n) throws IOException {
+            if (n < 0 || n > in.remaining())
+                throw bad("malformed pickle: a string or bytes length of " + n + " at byte " + in.position() + " but only "
+                        + in.remaining() + " bytes are left (truncated or corrupt)");
+            return (int) n;
+        }
+
+        private String str(long n) throws IOException {
+            byte[] b = new byte[length(n)];
             in.get(b);
             return new String(b, StandardCharsets.UTF_8);
         }
 
-        private byte[] bytes(int n) {
-            byte[] b = new byte[n];
+        private byte[] bytes(long n) throws IOException {
+            byte[] b = new byte[length(n)];
             in.get(b);
             return b;
         }
@@ -252,7 +351,10 @@ public final class TorchZipFile {
         private String line() {
             StringBuilder sb = new StringBuilder();
             byte c;
-            while ((c = in.get()) != '\n') sb.append((char) c);
+            while ((c = in.get()) != '\n') {
+                sb.append((char) c);
+                if (sb.length() > 4096) throw new java.nio.BufferUnderflowException();
+            }
             return sb.toString();
         }
 

@@ -31,14 +31,20 @@ public final class VqaJsonl {
         return lineNo;
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectReader STRICT = JsonSupport.mapper().reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
     static double scoreLine(String line, VqaAccuracy metric, String source, long lineNo) {
         String where = source + ": line " + lineNo + ": ";
         if (line.isBlank()) throw new IllegalArgumentException(where + "expected a JSON object but found an empty line");
         JsonNode o;
         try {
-            o = JsonSupport.mapper().readTree(line);
+            // one object per line, each key once: a second object or a repeated "pred" would otherwise be dropped silently
+            o = STRICT.with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(line);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(where + "malformed JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(where + "malformed JSON: " + JsonSupport.describe(e));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(where + "malformed JSON: " + e.getMessage());
         }
         if (o == null || !o.isObject()) throw new IllegalArgumentException(where + "expected a JSON object");
         JsonNode pred = o.get("pred");

@@ -41,7 +41,11 @@ public final class RewardGroups {
         double[] raw = new double[kept.size()];
         boolean anyPositive = false;
         for (int i = 0; i < raw.length; i++) {
+            checkUsable(q, kept.get(i));
             raw[i] = CandidateReward.compute(kept.get(i), cfg);
+            if (!Double.isFinite(raw[i]))
+                throw new IllegalArgumentException("query \"" + q.key() + "\": candidate " + java.util.Arrays.toString(kept.get(i).globalPointer())
+                        + ": its reward is " + raw[i] + " (a score field is not a finite number)");
             if (raw[i] >= 1.0) anyPositive = true;
         }
         if (cfg.requirePositiveQuery() && !anyPositive) return Optional.empty();
@@ -53,6 +57,28 @@ public final class RewardGroups {
         double[] norm = GroupNormalization.apply(raw, cfg.normalizeMethod(), cfg.normalizeClamp());
         double[] rce = cfg.rceUseRawReward() ? raw.clone() : norm.clone();
         return Optional.of(new RewardGroup(q.key(), q.index(), pool, labels, raw, norm, rce, List.copyOf(kept)));
+    }
+
+    /**
+     * What training and scoring cannot use and must not silently change: a sequence that repeats an ICD (the pointer
+     * network picks distinct positions), and a score that is not a finite number or outside its range. The data tools
+     * keep such records as they are (lossless); {@code lever data validate} reports them.
+     */
+    static void checkUsable(RlQuery q, RlCandidate c) {
+        int[] g = c.globalPointer();
+        for (int i = 0; i < g.length; i++)
+            for (int j = 0; j < i; j++)
+                if (g[i] == g[j])
+                    throw new IllegalArgumentException("query \"" + q.key() + "\": candidate " + java.util.Arrays.toString(g)
+                            + " repeats ICD " + g[i] + " (a sequence must hold distinct ICDs)");
+        Double acc = c.vqaAccScore();
+        if (acc != null && !(acc >= 0 && acc <= 1))
+            throw new IllegalArgumentException("query \"" + q.key() + "\": candidate " + java.util.Arrays.toString(g)
+                    + ": vqa_acc_score must be a number in [0, 1] but is " + acc);
+        for (Double v : new Double[]{c.vqaGtProb(), c.vqaRelScore()})
+            if (v != null && !Double.isFinite(v))
+                throw new IllegalArgumentException("query \"" + q.key() + "\": candidate " + java.util.Arrays.toString(g)
+                        + ": a score (vqa_gt_prob or vqa_rel_score) is " + v);
     }
 
     /** The groups of a whole file, in file order (dropped queries left out). */

@@ -138,6 +138,6 @@ public final class CheckpointImport {
     }
 
     private static String describe(Object o) {
-        return o == null ? "None" : o instanceof Tensor t ? "tensor" + java.util.Arrays.toString(Tensors.shape(t)) : o.getClass().getSimpleName();
+        return o == null ? "None" : o instanceof Tensor t ? "tensor" + java.util.Arrays.toString(Tensors.shape(t)) : TorchZipFile.describe(o);
     }
 }

@@ -52,6 +52,12 @@ public final class IcdSelector implements AutoCloseable {
      * @param shots               1..K
      * @return positions into {@code candidateEmbeddings}, in prompt order
      */
+    /** NaN or infinite values would give arbitrary (repeated) picks: an error naming the row and position instead. */
+    private static void requireFinite(float[] v, String what) {
+        for (int j = 0; j < v.length; j++)
+            if (!Float.isFinite(v[j])) throw new IllegalArgumentException(what + ": value " + j + " is " + v[j] + " (embeddings must be finite)");
+    }
+
     public int[] select(float[] queryEmbedding, float[][] candidateEmbeddings, int shots) {
         int d = embeddingDim();
         if (queryEmbedding == null || queryEmbedding.length != d)
@@ -62,6 +68,8 @@ public final class IcdSelector implements AutoCloseable {
             if (candidateEmbeddings[i] == null || candidateEmbeddings[i].length != d)
                 throw new IllegalArgumentException("candidate embedding " + i + ": expected " + d + " values, got "
                         + (candidateEmbeddings[i] == null ? "null" : candidateEmbeddings[i].length));
+        requireFinite(queryEmbedding, "query embedding");
+        for (int i = 0; i < k; i++) requireFinite(candidateEmbeddings[i], "candidate embedding " + i);
         lock.readLock().lock();
         try (TensorScope s = TensorScope.open()) {
             if (closed) throw new IllegalStateException("IcdSelector is closed");
@@ -93,6 +101,7 @@ public final class IcdSelector implements AutoCloseable {
             if (embeddings[i] == null || embeddings[i].length != d)
                 throw new IllegalArgumentException("candidate bank row " + i + ": expected " + d + " values, got "
                         + (embeddings[i] == null ? "null" : embeddings[i].length));
+            requireFinite(embeddings[i], "candidate bank row " + i);
             System.arraycopy(embeddings[i], 0, flat, i * d, d);
         }
         lock.writeLock().lock();
@@ -121,6 +130,7 @@ public final class IcdSelector implements AutoCloseable {
         if (queryEmbedding == null || queryEmbedding.length != d)
             throw new IllegalArgumentException("query embedding: expected " + d + " values, got " + (queryEmbedding == null ? "null" : queryEmbedding.length));
         if (poolIds == null || poolIds.length == 0) throw new IllegalArgumentException("pool ids: the pool is empty");
+        requireFinite(queryEmbedding, "query embedding");
         lock.readLock().lock();
         try (TensorScope s = TensorScope.open(); org.bytedeco.pytorch.AutoGradMode noGrad = new org.bytedeco.pytorch.AutoGradMode(false)) {
             if (closed) throw new IllegalStateException("IcdSelector is closed");

@@ -86,6 +86,9 @@ public record ParameterMatch(List<String> missing, List<String> allowedMissing, 
         List<Pattern> out = new ArrayList<>();
         if (globs == null) return out;
         for (String g : globs) {
+            if (g.isEmpty() || g.chars().anyMatch(c -> "[]{}\\".indexOf(c) >= 0))
+                throw new IllegalArgumentException("parameter pattern '" + g + "': only * and ? are supported (a pattern that "
+                        + "silently matched nothing would hide a typo)");
             StringBuilder re = new StringBuilder();
             for (char ch : g.toCharArray()) {
                 if (ch == '*') re.append(".*");

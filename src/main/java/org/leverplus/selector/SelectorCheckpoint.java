@@ -50,7 +50,13 @@ public final class SelectorCheckpoint {
     /** The architecture a checkpoint describes: its metadata, or inferred from key names and shapes. */
     public static SelectorConfig configOf(SafetensorsFile f) {
         Map<String, String> m = f.metadata();
-        if (m.containsKey("arch")) return SelectorConfig.fromMetadata(m);
+        if (m.containsKey("arch")) {
+            try {
+                return SelectorConfig.fromMetadata(m);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f.path() + ": checkpoint metadata: " + e.getMessage(), e);
+            }
+        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (String n : f.names()) shapes.put(n, f.info(n).shape());
         return SelectorConfig.infer(shapes);
@@ -61,8 +67,11 @@ public final class SelectorCheckpoint {
         requireFile(file);
         try (SafetensorsFile f = Safetensors.open(file)) {
             SelectorConfig c = config != null ? config : configOf(f);
+            checkFits(f, c, allowMissing);
             try (PointerSelector m = PointerSelector.create(c, 0)) {
-                return ParameterMatch.compare(expected(m), found(f), allowMissing, ignoreUnexpected);
+                ParameterMatch match = ParameterMatch.compare(expected(m), found(f), allowMissing, ignoreUnexpected);
+                if (match.ok()) for (String n : m.parameters().keySet()) if (f.contains(n)) requireFinite(f, n);
+                return match;
             }
         }
     }
@@ -76,6 +85,7 @@ public final class SelectorCheckpoint {
         requireFile(file);
         try (SafetensorsFile f = Safetensors.open(file)) {
             SelectorConfig c = opt.config() != null ? opt.config() : configOf(f);
+            checkFits(f, c, opt.allowMissing());
             PointerSelector m = PointerSelector.create(c, 0);
             ParameterMatch match = ParameterMatch.compare(expected(m), found(f), opt.allowMissing(), opt.ignoreUnexpected());
             if (!match.ok()) {
@@ -84,10 +94,32 @@ public final class SelectorCheckpoint {
                         + c.dModel() + ", hidden " + c.hiddenDim() + ", layers " + c.numLayers() + "): " + match.problems());
             }
             Map<String, Tensor> values = new LinkedHashMap<>();
-            for (String n : m.parameters().keySet()) if (f.contains(n)) values.put(n, f.get(n));
+            for (String n : m.parameters().keySet()) if (f.contains(n)) values.put(n, requireFinite(f, n));
             m.copyFrom(values);
             return new Loaded(m, new LinkedHashMap<>(f.metadata()), match);
         }
+    }
+
+    /**
+     * The sizes a checkpoint's metadata (or the caller) describes must fit the tensor bytes the file holds: checked
+     * before the model is built, so metadata claiming a million layers fails at once instead of allocating first.
+     * Skipped when parameters may be missing (then the file legitimately holds less).
+     */
+    static void checkFits(SafetensorsFile f, SelectorConfig c, List<String> allowMissing) {
+        if (allowMissing != null && !allowMissing.isEmpty()) return;
+        long need = c.minParameters() * 4;
+        if (need > f.dataBytes())
+            throw new IllegalArgumentException(f.path() + ": the checkpoint describes a " + c.arch().id + " selector (d_model " + c.dModel()
+                    + ", hidden_dim " + c.hiddenDim() + ", num_layers " + c.numLayers() + ") of at least " + need
+                    + " bytes of float32 parameters, but the file holds only " + f.dataBytes() + " bytes of tensors");
+    }
+
+    /** The named tensor, or an error naming it when it holds NaN or an infinity (it would give arbitrary selections). */
+    private static Tensor requireFinite(SafetensorsFile f, String name) {
+        Tensor t = f.get(name);
+        if (t.is_floating_point() && !org.bytedeco.pytorch.global.torch.isfinite(t).all().item_bool())
+            throw new IllegalArgumentException(f.path() + ": tensor '" + name + "' holds NaN or infinite values");
+        return t;
     }
 
     static Map<String, ParameterMatch.Spec> expected(PointerSelector m) {

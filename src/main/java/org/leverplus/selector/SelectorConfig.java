@@ -19,6 +19,28 @@ public record SelectorConfig(SelectorArch arch, int dModel, int hiddenDim, int n
             throw new IllegalArgumentException("dropout probabilities must be in [0,1), got " + dropout + ", " + attnDropout);
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         if (stepEmbRows < 1) throw new IllegalArgumentException("step_emb rows must be >= 1, got " + stepEmbRows);
+        // sizes come from flags and checkpoint metadata: bound them before anything is allocated
+        if (numLayers > MAX_LAYERS) throw new IllegalArgumentException("num_layers must be at most " + MAX_LAYERS + ", got " + numLayers);
+        if (dModel > MAX_WIDTH || hiddenDim > MAX_WIDTH)
+            throw new IllegalArgumentException("d_model and hidden_dim must be at most " + MAX_WIDTH + ", got " + dModel + ", " + hiddenDim);
+        if (stepEmbRows > MAX_WIDTH) throw new IllegalArgumentException("step_emb rows must be at most " + MAX_WIDTH + ", got " + stepEmbRows);
+        double params = (dModel == hiddenDim ? 0 : (double) dModel * hiddenDim) + (2.0 + 4.0 * numLayers) * hiddenDim * hiddenDim;
+        if (params > MAX_PARAMETERS)
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "selector too large: about %.3g parameters (d_model %d, hidden_dim %d, num_layers %d), at most %d",
+                    params, dModel, hiddenDim, numLayers, MAX_PARAMETERS));
+    }
+
+    /** Bounds on sizes read from flags and files (the original uses 1-2 layers and hidden 256). */
+    public static final int MAX_LAYERS = 64, MAX_WIDTH = 65536;
+    public static final long MAX_PARAMETERS = 1L << 30;
+
+    /**
+     * A lower bound on the float parameters of this architecture (input/query/candidate projections and the
+     * attention layers' in/out projections), to check a checkpoint's metadata against the bytes it actually holds
+     * before a model is built.
+     */
+    public long minParameters() {
+        return (dModel == hiddenDim ? 0 : (long) dModel * hiddenDim) + (2L + 4L * numLayers) * hiddenDim * hiddenDim;
     }
 
     public static SelectorConfig defaults() {

@@ -41,8 +41,14 @@ public final class SelectorScoring {
             g.setRootValueSeparator(null);
             for (RlQuery q : data.queries()) {
                 try (TensorScope s = TensorScope.open(); AutoGradMode noGrad = new AutoGradMode(false)) {
-                    Optional<RewardGroup> grp = RewardGroups.build(q, reward);
+                    Optional<RewardGroup> grp;
+                    try {
+                        grp = RewardGroups.build(q, reward);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(rlData + ": " + e.getMessage(), e);
+                    }
                     int[] pool = grp.map(RewardGroup::pool).orElseGet(q::trainingPool);
+                    checkIds(rlData, q, pool, grp.map(RewardGroup::labels).orElse(new int[0][]), embeddings.size(0));
                     g.writeStartObject();
                     g.writeStringField("query", q.key());
                     g.writeArrayFieldStart("logprobs");
@@ -50,6 +56,10 @@ public final class SelectorScoring {
                     if (grp.isPresent()) {
                         RewardGroup rg = grp.get();
                         double[] lp = sequenceLogprobs(model, embeddings, q.index(), pool, rg.labels());
+                        for (int i = 0; i < lp.length; i++)
+                            if (!Double.isFinite(lp[i]))
+                                throw new IllegalArgumentException(rlData + ": query \"" + q.key() + "\": candidate " + i
+                                        + " has log-probability " + lp[i] + " (non-finite selector output; the output would not be valid JSON)");
                         List<?> kept = rg.candidates();
                         int j = 0;
                         for (Object c : q.candidates()) {
@@ -88,6 +98,23 @@ public final class SelectorScoring {
             ao.commit();
         }
         return count == 0 ? Double.NaN : sum / count;
+    }
+
+    /**
+     * Every id of a query checked before any native call (LibTorch would answer an out-of-range index with a C++
+     * back-trace naming nothing): the query's row and its pool's rows inside the embedding matrix, labels inside the pool.
+     */
+    static void checkIds(Path file, RlQuery q, int[] pool, int[][] labels, long rows) {
+        String where = file + ": query \"" + q.key() + "\": ";
+        if (q.index() < 0 || q.index() >= rows)
+            throw new IllegalArgumentException(where + "query index " + q.index() + " outside the embedding matrix of " + rows + " rows");
+        for (int id : pool)
+            if (id < 0 || id >= rows)
+                throw new IllegalArgumentException(where + "pool id " + id + " outside the embedding matrix of " + rows + " rows");
+        for (int[] l : labels)
+            for (int p : l)
+                if (p < 0 || p >= pool.length)
+                    throw new IllegalArgumentException(where + "pointer " + p + " outside its pool of " + pool.length + " candidates");
     }
 
     /** Teacher-forced Σ_t log π(label_t) for each label sequence of one query, eval mode. */

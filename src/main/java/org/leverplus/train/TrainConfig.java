@@ -30,6 +30,12 @@ public record TrainConfig(Path runDir, Path rlData, Path sftData, Path sftPools,
                           GrpoOptions grpoOptions, List<String> allowMissing, List<String> ignoreUnexpected,
                           boolean overwrite, boolean resume) {
 
+    public TrainConfig {
+        if (!(gradClip > 0)) throw new IllegalArgumentException("--grad-clip must be > 0 (the gradient-norm bound), got " + gradClip);
+        if (!(sftLabelSmoothing >= 0 && sftLabelSmoothing < 1))
+            throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + sftLabelSmoothing);
+    }
+
     /** One phase: epochs (0 = the phase does not run), optimizer settings and an optional starting checkpoint. */
     public record Phase(int epochs, double lr, double weightDecay, Path init) {
         public Phase {
@@ -58,6 +64,11 @@ public record TrainConfig(Path runDir, Path rlData, Path sftData, Path sftPools,
     public record GrpoOptions(double clipEpsilon, double klBeta, boolean adaptiveKl, GrpoReference reference,
                               boolean curriculum, int earlyEpochs, int earlyTopK, int lateTopK, boolean freezeBackbone,
                               boolean ppoOnly) {
+        public GrpoOptions {
+            if (!(clipEpsilon > 0 && clipEpsilon <= 1)) throw new IllegalArgumentException("--clip-epsilon must be in (0, 1], got " + clipEpsilon);
+            if (!(klBeta >= 0 && Double.isFinite(klBeta))) throw new IllegalArgumentException("--kl-beta must be a finite number >= 0, got " + klBeta);
+        }
+
         public static GrpoOptions defaults() {
             return new GrpoOptions(0.2, 0.1, true, GrpoReference.BEFORE_GRPO, false, 1, 3, 5, false, false);
         }

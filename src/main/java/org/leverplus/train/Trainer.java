@@ -1,5 +1,8 @@
 package org.leverplus.train;
 
+import org.leverplus.io.AtomicOutput;
+import org.leverplus.io.DirectoryLock;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.AutoGradMode;
@@ -58,7 +61,8 @@ public final class Trainer {
         public String id() { return name().toLowerCase(); }
     }
 
-    static final String STATE = "state.safetensors", METRICS = "metrics.jsonl", RUN = "run.json", GRPO_REF = "grpo_reference.safetensors";
+    static final String STATE = "state.safetensors", METRICS = "metrics.jsonl", RUN = "run.json", GRPO_REF = "grpo_reference.safetensors",
+            BEST = "best.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainConfig cfg;
@@ -82,6 +86,8 @@ public final class Trainer {
      * created next to the embeddings. Checkpoints are written from host copies.
      */
     public Trainer device(String d) {
+        if (d == null || !(d.equals("cpu") || d.matches("cuda(:\\d+)?")))
+            throw new IllegalArgumentException("--device: expected cpu, cuda or cuda:N but found '" + d + "'");
         this.device = d;
         return this;
     }
@@ -100,8 +106,56 @@ public final class Trainer {
 
     public Result run() throws IOException {
         TorchRuntime.init();
-        Path dir = cfg.runDir();
-        Files.createDirectories(dir);
+        Path dir = cfg.runDir().toAbsolutePath();
+        if (Files.exists(dir) && !Files.isDirectory(dir))
+            throw new IllegalArgumentException(dir + ": --run-dir exists and is not a directory");
+        boolean created = !Files.exists(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException(dir + ": cannot create the run directory: " + AtomicOutput.reason(e));
+        }
+        boolean ok = false;
+        try (DirectoryLock lock = DirectoryLock.acquire(dir, "run directory")) {
+            try {
+                Result r = runLocked(dir);
+                ok = true;
+                return r;
+            } finally {
+                if (!ok) removeFailedRun(dir);
+            }
+        } finally {
+            if (!ok && created) deleteIfOnlyLock(dir);
+        }
+    }
+
+    /**
+     * After a failure before any epoch completed (no {@value #STATE}), removes what the run wrote (run.json,
+     * metrics.jsonl), so a rerun needs no --overwrite. A run with a completed epoch keeps everything: --resume continues it.
+     */
+    private void removeFailedRun(Path dir) {
+        if (cfg.resume() || Files.exists(dir.resolve(STATE))) return;
+        try {
+            deleteOutputs(dir);
+        } catch (IOException ignored) {
+            // best effort: the original error is the one to report
+        }
+    }
+
+    /** Deletes a run directory this run created if it holds nothing but the lock file. */
+    private static void deleteIfOnlyLock(Path dir) {
+        try {
+            try (var s = Files.list(dir)) {
+                if (s.anyMatch(f -> !f.getFileName().toString().equals(DirectoryLock.FILE))) return;
+            }
+            Files.deleteIfExists(dir.resolve(DirectoryLock.FILE));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private Result runLocked(Path dir) throws IOException {
         Map<String, String> resumeMeta = null;
         if (hasOutputs(dir)) {
             if (cfg.resume()) {
@@ -109,9 +163,10 @@ public final class Trainer {
                     throw new IllegalStateException(dir + ": --resume but no " + STATE + " (no epoch completed yet; start again with --overwrite)");
                 try (SafetensorsFile f = Safetensors.open(dir.resolve(STATE))) { resumeMeta = new LinkedHashMap<>(f.metadata()); }
                 String fp = fingerprint();
-                if (!fp.equals(resumeMeta.get("config_fingerprint")))
+                if (!fp.equals(resumeMeta.get("config_fingerprint")) && !canExtend(dir, resumeMeta))
                     throw new IllegalStateException(dir + ": --resume with a different configuration than the interrupted run "
-                            + "(run.json holds the original; fingerprint " + resumeMeta.get("config_fingerprint") + " vs " + fp + ")");
+                            + "(run.json holds the original; fingerprint " + resumeMeta.get("config_fingerprint") + " vs " + fp
+                            + "); only the epoch counts of a finished run may change, to add epochs");
             } else if (cfg.overwrite()) {
                 deleteOutputs(dir);
             } else {
@@ -199,7 +254,13 @@ public final class Trainer {
 
     private List<TrainGroup> groups(List<RlQuery> qs) {
         List<TrainGroup> out = new ArrayList<>();
-        for (RlQuery q : qs) RewardGroups.build(q, cfg.reward()).ifPresent(g -> out.add(TrainGroup.of(g)));
+        for (RlQuery q : qs) {
+            try {
+                RewardGroups.build(q, cfg.reward()).ifPresent(g -> out.add(TrainGroup.of(g)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(cfg.rlData() + ": " + e.getMessage(), e);
+            }
+        }
         return out;
     }
 
@@ -274,7 +335,8 @@ public final class Trainer {
             double lossSum = 0;
             int groupsDone = 0;
             try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                 org.leverplus.io.Progress bar = org.leverplus.io.Progress.start(p.id() + " epoch " + epoch + "/" + pc.epochs(), order.size(), "groups")) {
                 for (int bi = 0; bi < batches; bi++) {
                     List<TrainGroup> part = order.subList(bi * cfg.batchGroups(), Math.min(order.size(), (bi + 1) * cfg.batchGroups()));
                     long s0 = System.nanoTime();
@@ -307,7 +369,7 @@ public final class Trainer {
                                     .put("std_advantage", gr.advStd()).put("max_advantage", gr.advAbsMax());
                             if (go.adaptiveKl()) beta = TrainSteps.adaptBeta(beta, gr.kl());
                             double lv = gr.loss().item_double();
-                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + " (" + queries(part) + "): loss is " + lv);
                             lossSum += lv * part.size();
                             groupsDone += part.size();
                             m.put("loss", lv).put("grad_norm", gr.gradNorm()).put("lr", pc.lr()).put("groups", part.size())
@@ -326,7 +388,7 @@ public final class Trainer {
                             double gradNorm = torch.clip_grad_norm_(trainableVec, cfg.gradClip());
                             opt.step();
                             double lv = loss.item_double();
-                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + ": loss is " + lv);
+                            if (!Double.isFinite(lv)) throw new IllegalStateException(p.id() + " epoch " + epoch + " step " + step + " (" + queries(part) + "): loss is " + lv);
                             lossSum += lv * part.size();
                             groupsDone += part.size();
                             double secs = (System.nanoTime() - s0) / 1e9;
@@ -336,20 +398,28 @@ public final class Trainer {
                     metrics.write(JSON.writeValueAsString(m));
                     metrics.newLine();
                     globalStep++;
+                    bar.advance(part.size());
                 }
+                bar.close();
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double valLoss = validate(model, emb, val, p);
                 double trainLoss = lossSum / Math.max(1, groupsDone);
                 ObjectNode em = JSON.createObjectNode();
-                em.put("phase", p.id()).put("epoch", epoch).put("type", "epoch").put("train_loss", trainLoss)
-                        .put("val_loss", valLoss).put("seconds", secs).put("groups_per_s", groupsDone / secs);
+                em.put("phase", p.id()).put("epoch", epoch).put("type", "epoch").put("train_loss", trainLoss);
+                if (Double.isNaN(valLoss)) em.putNull("val_loss"); // no validation data (--train-ratio 1): null, valid JSON
+                else em.put("val_loss", valLoss);
+                em.put("seconds", secs).put("groups_per_s", groupsDone / secs);
                 if (p == PhaseName.GRPO) em.put("beta", beta);
                 metrics.write(JSON.writeValueAsString(em));
                 metrics.newLine();
-                log.printf("%s epoch %d/%d: train loss %.5f, val loss %.5f, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, valLoss, groupsDone / secs);
+                if (Double.isNaN(valLoss))
+                    log.printf("%s epoch %d/%d: train loss %.5f, no validation data, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, groupsDone / secs);
+                else
+                    log.printf("%s epoch %d/%d: train loss %.5f, val loss %.5f, %.1f groups/s%n", p.id(), epoch, pc.epochs(), trainLoss, valLoss, groupsDone / secs);
 
                 Map<String, Object> b = best.get(p.id());
-                if (!Double.isNaN(valLoss) && (b == null || valLoss < ((Number) b.get("val_loss")).doubleValue())) {
+                boolean newBest = !Double.isNaN(valLoss) && (b == null || valLoss < ((Number) b.get("val_loss")).doubleValue());
+                if (newBest) {
                     Map<String, Object> nb = new LinkedHashMap<>();
                     nb.put("epoch", epoch);
                     nb.put("val_loss", valLoss);
@@ -360,7 +430,10 @@ public final class Trainer {
                 meta.put("phase", p.id());
                 meta.put("epoch", Integer.toString(epoch));
                 meta.put("beta", Double.toString(beta));
-                meta.put("metrics", JSON.writeValueAsString(Map.of("train_loss", trainLoss, "val_loss", valLoss)));
+                Map<String, Object> metricsMeta = new java.util.TreeMap<>();
+                metricsMeta.put("train_loss", trainLoss);
+                metricsMeta.put("val_loss", Double.isNaN(valLoss) ? null : valLoss);
+                meta.put("metrics", JSON.writeValueAsString(metricsMeta));
                 meta.put("seed", Long.toString(cfg.seed()));
                 Path ckpt = dir.resolve(p.id() + "_epoch" + epoch + ".safetensors");
                 if (Files.exists(ckpt) && resumeMeta == null)
@@ -368,6 +441,8 @@ public final class Trainer {
                 model.train(false);
                 SelectorCheckpoint.save(ckpt, model, meta);
                 last = ckpt;
+                // the best validation epoch of the phase that ran last, as a file of its own
+                if (newBest) AtomicOutput.writeBytes(dir.resolve(BEST), Files.readAllBytes(ckpt), true);
                 // resume state: model + optimizer after this completed epoch
                 Map<String, Tensor> st = new LinkedHashMap<>();
                 for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) st.put("model." + e.getKey(), e.getValue().detach());
@@ -375,6 +450,8 @@ public final class Trainer {
                 Map<String, String> sm = new LinkedHashMap<>(meta);
                 sm.put("optimizer_steps", Long.toString(opt.steps()));
                 sm.put("config_fingerprint", fingerprint());
+                sm.put("config_fingerprint_sans_epochs", fingerprintSansEpochs());
+                sm.put("phase_epochs", cfg.sft().epochs() + "," + cfg.rce().epochs() + "," + cfg.grpo().epochs());
                 sm.put("last_checkpoint", ckpt.getFileName().toString());
                 sm.put("best", JSON.writeValueAsString(best));
                 Safetensors.write(dir.resolve(STATE), st, sm);
@@ -383,6 +460,14 @@ public final class Trainer {
         }
         for (Tensor t : model.parameters().values()) t.requires_grad_(true);
         return last;
+    }
+
+    /** The query keys of a batch, for messages. */
+    private static String queries(List<TrainGroup> part) {
+        StringBuilder b = new StringBuilder(part.size() == 1 ? "query " : "queries ");
+        for (int i = 0; i < part.size() && i < 8; i++) b.append(i == 0 ? "" : ", ").append(part.get(i).key());
+        if (part.size() > 8) b.append(", ...");
+        return b.toString();
     }
 
     /** Validation: RCE loss at temperature 1 with raw rewards, eval mode, mean over groups (NaN without groups). */
@@ -439,7 +524,7 @@ public final class Trainer {
     // ------------------------------------------------------------------ run directory
 
     static boolean isOutput(String name) {
-        return name.equals(RUN) || name.equals(METRICS) || name.equals(STATE) || name.equals(GRPO_REF)
+        return name.equals(RUN) || name.equals(METRICS) || name.equals(STATE) || name.equals(GRPO_REF) || name.equals(BEST)
                 || name.matches("(sft|rce|grpo)_epoch\\d+\\.safetensors");
     }
 
@@ -470,9 +555,9 @@ public final class Trainer {
                 // a torn last line of the interrupted run
             }
         }
-        Path tmp = Files.createTempFile(dir, ".metrics", ".tmp");
-        Files.write(tmp, keep, StandardCharsets.UTF_8);
-        Files.move(tmp, m, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StringBuilder text = new StringBuilder();
+        for (String line : keep) text.append(line).append('\n');
+        AtomicOutput.writeBytes(m, text.toString().getBytes(StandardCharsets.UTF_8), true);
     }
 
     @SuppressWarnings("unchecked")
@@ -481,6 +566,32 @@ public final class Trainer {
     }
 
     /** A hash of the configuration that decides the run's results (paths and resume/overwrite flags excluded). */
+    /**
+     * Whether {@code --resume} may extend a finished run: the run completed, everything but the epoch counts is the
+     * same, and no phase has fewer epochs than before. The RCE temperature schedule then spans the new total.
+     */
+    private boolean canExtend(Path dir, Map<String, String> resumeMeta) throws IOException {
+        String sans = resumeMeta.get("config_fingerprint_sans_epochs"), epochs = resumeMeta.get("phase_epochs");
+        if (sans == null || epochs == null || !sans.equals(fingerprintSansEpochs())) return false;
+        var run = JSON.readTree(dir.resolve(RUN).toFile());
+        if (run == null || !"complete".equals(run.path("status").asText())) return false;
+        String[] old = epochs.split(",");
+        int[] now = {cfg.sft().epochs(), cfg.rce().epochs(), cfg.grpo().epochs()};
+        for (int i = 0; i < 3; i++) if (now[i] < Integer.parseInt(old[i])) return false;
+        log.printf("extending the finished run: epochs (sft, rce, grpo) %s -> %d,%d,%d%n", epochs, now[0], now[1], now[2]);
+        return true;
+    }
+
+    /** The configuration without the phases' epoch counts (what must match to extend a finished run). */
+    String fingerprintSansEpochs() {
+        TrainConfig c = cfg;
+        String s = String.join("|", c.selector().toString(), c.reward().toString(), Long.toString(c.seed()), Boolean.toString(c.shuffle()),
+                Integer.toString(c.batchGroups()), c.dropoutSharing().name(), Double.toString(c.gradClip()), Double.toString(c.trainRatio()),
+                phaseKey(c.sft().withEpochs(0)), phaseKey(c.rce().withEpochs(0)), phaseKey(c.grpo().withEpochs(0)), Double.toString(c.sftLabelSmoothing()),
+                Double.toString(c.rceTempStart()), Double.toString(c.rceTempEnd()), c.grpoOptions().toString());
+        return sha256(s.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
     String fingerprint() {
         TrainConfig c = cfg;
         String s = String.join("|", c.selector().toString(), c.reward().toString(), Long.toString(c.seed()), Boolean.toString(c.shuffle()),
@@ -539,9 +650,7 @@ public final class Trainer {
         r.put("versions", v);
         r.put("best", best);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r);
-        Path tmp = Files.createTempFile(dir, ".run", ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, dir.resolve(RUN), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicOutput.writeBytes(dir.resolve(RUN), bytes, true);
     }
 
     private static String str(Path p) { return p == null ? null : p.toString(); }

@@ -1,5 +1,7 @@
 package org.leverplus.vlm;
 
+import org.leverplus.io.Safetensors;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -113,59 +115,20 @@ public final class WeightIndex {
         return new WeightIndex(byCanonical, layout == null ? WeightLayout.LEGACY : layout, shards);
     }
 
-    /** Parses one safetensors header; names in the result are the stored names. */
+    /** Parses one safetensors header (with the one validating parser, {@link Safetensors#readHeader}); names are the stored names. */
     static List<WeightEntry> readHeader(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) throw new IOException(file + ": not a safetensors file (" + size + " bytes, expected at least an 8-byte header length)");
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, len, 0);
-            long n = len.flip().getLong();
-            if (n <= 0 || n > MAX_HEADER_BYTES || 8 + n > size)
-                throw new IOException(file + ": safetensors header length " + n + " is invalid for a file of " + size + " bytes");
-            ByteBuffer hb = ByteBuffer.allocate((int) n);
-            readFully(ch, hb, 8);
-            JsonNode root;
+        Safetensors.Header h = Safetensors.readHeader(file);
+        List<WeightEntry> out = new ArrayList<>();
+        for (Safetensors.TensorInfo t : h.tensors().values()) {
+            WeightDtype dtype;
             try {
-                root = ConfigJson.MAPPER.readTree(new String(hb.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new IOException(file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+                dtype = WeightDtype.parse(t.dtype().name());
+            } catch (IllegalArgumentException ex) {
+                throw new IOException(file + ": tensor \"" + t.name() + "\": " + ex.getMessage(), ex);
             }
-            if (root == null || !root.isObject()) throw new IOException(file + ": safetensors header is not a JSON object");
-            long dataStart = 8 + n;
-            List<WeightEntry> out = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String key = e.getKey();
-                if (key.equals("__metadata__")) continue;
-                JsonNode t = e.getValue();
-                String where = file + ": tensor \"" + key + "\"";
-                JsonNode dt = t.get("dtype"), sh = t.get("shape"), off = t.get("data_offsets");
-                if (dt == null || !dt.isTextual() || sh == null || !sh.isArray() || off == null || !off.isArray() || off.size() != 2)
-                    throw new IOException(where + ": header entry needs dtype, shape and data_offsets[2] but is " + t);
-                WeightDtype dtype;
-                try {
-                    dtype = WeightDtype.parse(dt.asText());
-                } catch (IllegalArgumentException ex) {
-                    throw new IOException(where + ": " + ex.getMessage(), ex);
-                }
-                long[] shape = new long[sh.size()];
-                long numel = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) throw new IOException(where + ": bad shape " + sh);
-                    shape[i] = sh.get(i).asLong();
-                    numel = Math.multiplyExact(numel, shape[i]);
-                }
-                long b = off.get(0).asLong(), en = off.get(1).asLong();
-                if (b < 0 || en < b || dataStart + en > size)
-                    throw new IOException(where + ": data_offsets [" + b + ", " + en + "] fall outside the file's " + (size - dataStart) + " data bytes");
-                if (en - b != numel * dtype.bytes())
-                    throw new IOException(where + ": " + dtype + Arrays2.str(shape) + " needs " + numel * dtype.bytes()
-                            + " bytes but data_offsets span " + (en - b));
-                out.add(new WeightEntry(key, key, file, dtype, shape, dataStart + b, dataStart + en));
-            }
-            return out;
+            out.add(new WeightEntry(t.name(), t.name(), file, dtype, t.shape(), h.dataStart() + t.begin(), h.dataStart() + t.end()));
         }
+        return out;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

@@ -17,9 +17,11 @@ package org.leverplus.vlm.engine;
 public record EngineOptions(boolean imageCache, long imageCacheBytes, boolean prefixCache, int prefixCacheEntries, int minPrefix,
                             boolean padLeft, long maxBatchTokens, int maxBatchSize, boolean fullVocabLogits) {
     public EngineOptions {
-        if (imageCacheBytes < 0 || prefixCacheEntries < 0 || minPrefix < 1 || maxBatchTokens < 1 || maxBatchSize < 1)
-            throw new IllegalArgumentException("engine options out of range: " + imageCacheBytes + ", " + prefixCacheEntries + ", " + minPrefix
-                    + ", " + maxBatchTokens + ", " + maxBatchSize);
+        if (maxBatchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + maxBatchSize);
+        if (maxBatchTokens < 1) throw new IllegalArgumentException("--batch-tokens must be >= 1, got " + maxBatchTokens);
+        if (imageCacheBytes < 0) throw new IllegalArgumentException("image cache size must be >= 0 bytes, got " + imageCacheBytes);
+        if (prefixCacheEntries < 0) throw new IllegalArgumentException("prefix cache entries must be >= 0, got " + prefixCacheEntries);
+        if (minPrefix < 1) throw new IllegalArgumentException("minimum shared prefix must be >= 1 token, got " + minPrefix);
     }
 
     /** All caches on, 512 MiB of image embeddings, 8 remembered prefixes, 16k-token micro-batches of at most 64 rows. */

@@ -12,9 +12,14 @@ import java.util.Set;
  */
 public record GenerationSettings(int numBeams, int maxNewTokens, Set<Integer> eosIds) {
     public GenerationSettings {
-        if (numBeams < 1 || maxNewTokens < 1) throw new IllegalArgumentException("numBeams and maxNewTokens must be >= 1, got " + numBeams + ", " + maxNewTokens);
+        if (numBeams < 1 || numBeams > MAX_BEAMS) throw new IllegalArgumentException("--num-beams must be in [1, " + MAX_BEAMS + "], got " + numBeams);
+        if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS)
+            throw new IllegalArgumentException("--max-new-tokens must be in [1, " + MAX_NEW_TOKENS + "] (Qwen2.5-VL's context length), got " + maxNewTokens);
         eosIds = Set.copyOf(eosIds);
     }
+
+    /** Bounds of the flags: beams multiply every step's work and memory; new tokens cannot exceed the context. */
+    public static final int MAX_BEAMS = 64, MAX_NEW_TOKENS = 128_000;
 
     /** Lever-Plus' evaluation settings: 3 beams, 5 new tokens. */
     public static GenerationSettings leverPlus(Set<Integer> eosIds) { return new GenerationSettings(3, 5, eosIds); }

@@ -42,7 +42,7 @@ public final class TokenRequests implements RequestSource {
                 try {
                     entries.add(parse(json.readTree(s), line));
                 } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException(file + " line " + line + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException(file + " line " + line + ": " + org.leverplus.io.JsonSupport.describe(e), e);
                 }
             }
         }
@@ -52,7 +52,13 @@ public final class TokenRequests implements RequestSource {
         String id = n.hasNonNull("id") ? n.get("id").asText() : String.valueOf(line);
         JsonNode ids = require(n, "input_ids");
         int[] tokens = new int[ids.size()];
-        for (int i = 0; i < tokens.length; i++) tokens[i] = ids.get(i).asInt();
+        if (!ids.isArray()) throw new IllegalArgumentException("input_ids: expected an array of token ids");
+        for (int i = 0; i < tokens.length; i++) {
+            JsonNode t = ids.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 0)
+                throw new IllegalArgumentException("input_ids[" + i + "]: expected a token id (an integer >= 0) but found " + t);
+            tokens[i] = t.intValue();
+        }
         List<ImageInput> images = new ArrayList<>();
         if (n.has("images")) {
             for (JsonNode im : n.get("images")) {

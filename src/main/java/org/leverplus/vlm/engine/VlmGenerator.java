@@ -51,22 +51,30 @@ public final class VlmGenerator {
             for (int i = 0; i < b; i++) next[i] = rows.get(i).nextPosition();
             KvCache[] prefilled = new KvCache[1];
             VlmEngine.Batch batch = prefill(rows, prefilled);
-            KvCache cache = prefilled[0];
-            Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1);
-            for (int step = 0; step < s.maxNewTokens(); step++) {
-                Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1);
-                long[] tok = Tensors.toLongs(logp.argmax(new org.bytedeco.pytorch.LongOptional(1), false));
-                float[] lp = Tensors.toFloats(logp.gather(1, Tensors.longs(tok, logp.device(), b, 1)).squeeze(1));
-                boolean all = true;
-                for (int i = 0; i < b; i++) {
-                    if (done[i]) continue;
-                    out.get(i).add((int) tok[i]);
-                    score[i] += lp[i];
-                    if (s.eosIds().contains((int) tok[i])) done[i] = true;
-                    all &= done[i];
+            // the cache and the last hidden state are the only tensors that live from one step to the next
+            KvCache cache = prefilled[0].retain();
+            Tensor last = Tensors.retain(batch.hidden().select(1, batch.hidden().size(1) - 1));
+            try {
+                for (int step = 0; step < s.maxNewTokens(); step++) {
+                    try (TensorScope stepScope = TensorScope.open()) {
+                        Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1);
+                        long[] tok = Tensors.toLongs(logp.argmax(new org.bytedeco.pytorch.LongOptional(1), false));
+                        float[] lp = Tensors.toFloats(logp.gather(1, Tensors.longs(tok, logp.device(), b, 1)).squeeze(1));
+                        boolean all = true;
+                        for (int i = 0; i < b; i++) {
+                            if (done[i]) continue;
+                            out.get(i).add((int) tok[i]);
+                            score[i] += lp[i];
+                            if (s.eosIds().contains((int) tok[i])) done[i] = true;
+                            all &= done[i];
+                        }
+                        if (all || step + 1 == s.maxNewTokens()) break;
+                        last = advance(last, decodeStep(tok, next, step, cache));
+                    }
                 }
-                if (all || step + 1 == s.maxNewTokens()) break;
-                last = decodeStep(tok, next, step, cache);
+            } finally {
+                cache.close();
+                last.close();
             }
         }
         List<Generation> res = new ArrayList<>();
@@ -116,67 +124,77 @@ public final class VlmGenerator {
             }
             KvCache[] prefilled = new KvCache[1];
             VlmEngine.Batch batch = prefill(rows, prefilled);
-            KvCache cache = prefilled[0];
-            Tensor last = batch.hidden().select(1, batch.hidden().size(1) - 1); // [b, hidden]
+            KvCache cache = prefilled[0].retain();
+            Tensor last = Tensors.retain(batch.hidden().select(1, batch.hidden().size(1) - 1)); // [b, hidden]
             // running beams: row r = prompt r / nb, beam r % nb
             long[] nextPos = new long[b * nb];
             for (int r = 0; r < b * nb; r++) nextPos[r] = rows.get(r / nb).nextPosition();
             double[] beamScore = new double[b * nb];
             int[][] beamTokens = new int[b * nb][0];
             boolean[] done = new boolean[b];
-            for (int step = 0; step < s.maxNewTokens(); step++) {
-                Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1); // [rowsNow, V]
-                long v = logp.size(1);
-                int live = step == 0 ? 1 : nb; // HF starts with one live beam per prompt (the others at -1e9)
-                Tensor total = logp.to(ScalarType.Double);
-                if (step > 0) total = total.add(Tensors.floats(toFloat(beamScore), total.device(), b * nb, 1).to(ScalarType.Double));
-                Tensor perPrompt = total.reshape(b, live * v);
-                var top = perPrompt.topk(2L * nb, 1, true, true);
-                double[] topScore = toDoubleArray(top.get0());
-                long[] topIdx = Tensors.toLongs(top.get1());
-                long[] srcRow = new long[b * nb], tok = new long[b * nb];
-                double[] newScore = new double[b * nb];
-                int[][] newTokens = new int[b * nb][];
-                for (int p = 0; p < b; p++) {
-                    int filled = 0;
-                    BeamHypotheses h = hyps.get(p);
-                    for (int c = 0; c < 2 * nb && !done[p] && filled < nb; c++) {
-                        double sc = topScore[p * 2 * nb + c];
-                        long flat = topIdx[p * 2 * nb + c];
-                        int beamIdx = (int) (flat / v), token = (int) (flat % v);
-                        int src = step == 0 ? p : p * nb + beamIdx;
-                        int[] prev = step == 0 ? new int[0] : beamTokens[src];
-                        int[] seq = java.util.Arrays.copyOf(prev, prev.length + 1);
-                        seq[prev.length] = token;
-                        if (s.eosIds().contains(token)) {
-                            if (c < nb) h.add(seq, sc);
-                            continue;
+            try {
+                for (int step = 0; step < s.maxNewTokens(); step++) {
+                    // one scope per step: its log-probs, top-k and the reordered cache's old copy are freed here,
+                    // so memory stays flat in the number of generated tokens
+                    try (TensorScope stepScope = TensorScope.open()) {
+                        Tensor logp = torch.log_softmax(engine.model().text().logits(last), 1); // [rowsNow, V]
+                        long v = logp.size(1);
+                        int live = step == 0 ? 1 : nb; // HF starts with one live beam per prompt (the others at -1e9)
+                        Tensor total = logp.to(ScalarType.Double);
+                        if (step > 0) total = total.add(Tensors.floats(toFloat(beamScore), total.device(), b * nb, 1).to(ScalarType.Double));
+                        Tensor perPrompt = total.reshape(b, live * v);
+                        var top = perPrompt.topk(2L * nb, 1, true, true);
+                        double[] topScore = toDoubleArray(top.get0());
+                        long[] topIdx = Tensors.toLongs(top.get1());
+                        long[] srcRow = new long[b * nb], tok = new long[b * nb];
+                        double[] newScore = new double[b * nb];
+                        int[][] newTokens = new int[b * nb][];
+                        for (int p = 0; p < b; p++) {
+                            int filled = 0;
+                            BeamHypotheses h = hyps.get(p);
+                            for (int c = 0; c < 2 * nb && !done[p] && filled < nb; c++) {
+                                double sc = topScore[p * 2 * nb + c];
+                                long flat = topIdx[p * 2 * nb + c];
+                                int beamIdx = (int) (flat / v), token = (int) (flat % v);
+                                int src = step == 0 ? p : p * nb + beamIdx;
+                                int[] prev = step == 0 ? new int[0] : beamTokens[src];
+                                int[] seq = java.util.Arrays.copyOf(prev, prev.length + 1);
+                                seq[prev.length] = token;
+                                if (s.eosIds().contains(token)) {
+                                    if (c < nb) h.add(seq, sc);
+                                    continue;
+                                }
+                                int r = p * nb + filled++;
+                                srcRow[r] = src;
+                                tok[r] = token;
+                                newScore[r] = sc;
+                                newTokens[r] = seq;
+                            }
+                            if (!done[p] && h.isDone(topScore[p * 2 * nb])) done[p] = true;
+                            if (done[p] || filled < nb) {
+                                // rows of a finished prompt keep running on dummy input; their results are ignored
+                                for (int r = p * nb + filled; r < (p + 1) * nb; r++) {
+                                    srcRow[r] = step == 0 ? p : p * nb;
+                                    tok[r] = 0;
+                                    newScore[r] = Double.NEGATIVE_INFINITY;
+                                    newTokens[r] = new int[0];
+                                }
+                            }
                         }
-                        int r = p * nb + filled++;
-                        srcRow[r] = src;
-                        tok[r] = token;
-                        newScore[r] = sc;
-                        newTokens[r] = seq;
-                    }
-                    if (!done[p] && h.isDone(topScore[p * 2 * nb])) done[p] = true;
-                    if (done[p] || filled < nb) {
-                        // rows of a finished prompt keep running on dummy input; their results are ignored
-                        for (int r = p * nb + filled; r < (p + 1) * nb; r++) {
-                            srcRow[r] = step == 0 ? p : p * nb;
-                            tok[r] = 0;
-                            newScore[r] = Double.NEGATIVE_INFINITY;
-                            newTokens[r] = new int[0];
-                        }
+                        beamScore = newScore;
+                        beamTokens = newTokens;
+                        boolean allDone = true;
+                        for (boolean d : done) allDone &= d;
+                        if (allDone || step + 1 == s.maxNewTokens()) break;
+                        KvCache reordered = cache.select(Tensors.longs(srcRow, engine.model().options().torchDevice(), b * nb)).retain();
+                        cache.close(); // the old copy is freed now, not at the end of the generation
+                        cache = reordered;
+                        last = advance(last, decodeStep(tok, nextPos, step, cache));
                     }
                 }
-                beamScore = newScore;
-                beamTokens = newTokens;
-                boolean allDone = true;
-                for (boolean d : done) allDone &= d;
-                if (allDone || step + 1 == s.maxNewTokens()) break;
-                KvCache reordered = cache.select(Tensors.longs(srcRow, engine.model().options().torchDevice(), b * nb));
-                cache = reordered;
-                last = decodeStep(tok, nextPos, step, cache);
+            } finally {
+                cache.close();
+                last.close();
             }
             // max length reached: running beams become hypotheses (HF finalize) for prompts not done
             for (int p = 0; p < b; p++) {
@@ -188,6 +206,13 @@ public final class VlmGenerator {
         List<Generation> res = new ArrayList<>();
         for (BeamHypotheses h : hyps) res.add(h.best());
         return res;
+    }
+
+    /** Replaces the retained hidden state {@code old} with {@code now} (retained): one survives the step scope. */
+    private static Tensor advance(Tensor old, Tensor now) {
+        Tensors.retain(now);
+        old.close();
+        return now;
     }
 
     private static float[] toFloat(double[] d) {

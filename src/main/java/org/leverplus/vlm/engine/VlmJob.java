@@ -86,6 +86,7 @@ public final class VlmJob implements AutoCloseable {
     public List<String> lines(int from, int to) throws IOException {
         engine.resetPromptState();
         List<RequestSource.Entry> part = requests.load(from, to);
+        VlmRun.checkTokenIds(part, model.dims().vocab());
         List<String> out = new ArrayList<>(part.size());
         if (kind == Kind.SCORE) {
             List<ScoreRequest> sr = new ArrayList<>();

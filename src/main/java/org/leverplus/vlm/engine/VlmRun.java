@@ -1,6 +1,7 @@
 package org.leverplus.vlm.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.leverplus.io.AtomicOutput;
 import org.leverplus.vlm.Snapshot;
 import org.leverplus.vlm.model.ModelOptions;
 
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -52,18 +54,20 @@ public final class VlmRun {
         try (VlmJob job = VlmJob.open(kind, snapshotDir, requests, s, gen)) {
             int total = job.size();
             long t0 = System.nanoTime();
-            String what = kind == VlmJob.Kind.SCORE ? "score" : "generate";
-            return writeAtomically(out, w -> {
-                for (int i = 0; i < total; i += job.chunk()) {
-                    int to = Math.min(total, i + job.chunk());
-                    for (String line : job.lines(i, to)) {
-                        w.write(line);
-                        w.newLine();
+            String what = kind == VlmJob.Kind.SCORE ? "vlm score" : "vlm generate";
+            try (org.leverplus.io.Progress bar = org.leverplus.io.Progress.start(progress == null ? null : what, progress == null ? -1 : total, "prompts")) {
+                return writeAtomically(out, s.overwrite(), w -> {
+                    for (int i = 0; i < total; i += job.chunk()) {
+                        int to = Math.min(total, i + job.chunk());
+                        for (String line : job.lines(i, to)) {
+                            w.write(line);
+                            w.newLine();
+                        }
+                        bar.advance(to - i);
                     }
-                    progress(progress, what, to, total, t0);
-                }
-                return summary(total, t0, job.engine());
-            });
+                    return summary(total, t0, job.engine());
+                });
+            }
         }
     }
 
@@ -72,6 +76,7 @@ public final class VlmRun {
      * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
      */
     public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
+        org.leverplus.io.Inputs.requireFile(requests, "requests file");
         String first = null;
         try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
             for (String l; (l = r.readLine()) != null; ) if (!l.isBlank()) { first = l; break; }
@@ -81,7 +86,7 @@ public final class VlmRun {
         try {
             n = new ObjectMapper().readTree(first);
         } catch (IOException e) {
-            throw new IllegalArgumentException(requests + " line 1: not valid JSON: " + e.getMessage());
+            throw new IllegalArgumentException(requests + " line 1: not valid JSON: " + org.leverplus.io.JsonSupport.describe(e));
         }
         if (n.has("input_ids")) return new TokenRequests(requests);
         if (n.has("query")) return new VqaRequests(requests, snapshot, teacherForced);
@@ -100,34 +105,30 @@ public final class VlmRun {
         return new Summary(n, (System.nanoTime() - t0) / 1e9, e.visionCalls(), e.prefixHits(), e.prefixMisses());
     }
 
-    private static void progress(PrintStream p, String what, int done, int total, long t0) {
-        if (p == null) return;
-        double s = (System.nanoTime() - t0) / 1e9;
-        int bar = total == 0 ? 30 : (int) (30L * done / total);
-        p.printf("\r%s [%s%s] %d/%d  %.2f prompts/s", what, "#".repeat(bar), ".".repeat(30 - bar), done, total, done / Math.max(s, 1e-9));
-        if (done == total) p.println();
-        p.flush();
+    /** Token ids checked against the vocabulary before any native call (LibTorch would print a C++ back-trace). */
+    static void checkTokenIds(List<RequestSource.Entry> part, int vocab) {
+        for (RequestSource.Entry e : part) {
+            int[] ids = e.prompt().ids();
+            for (int i = 0; i < ids.length; i++)
+                if (ids[i] < 0 || ids[i] >= vocab)
+                    throw new IllegalArgumentException(e.where() + " (id " + e.id() + "): token id " + ids[i] + " at position " + i
+                            + " is outside the model's vocabulary of " + vocab);
+        }
     }
 
     private static void checkOut(Path out, boolean overwrite) throws IOException {
-        if (Files.exists(out) && !overwrite) throw new FileAlreadyExistsException(out + " exists (use --overwrite to replace it)");
+        AtomicOutput.checkTarget(out.toAbsolutePath(), overwrite);
     }
 
     private interface Body { Summary run(BufferedWriter w) throws IOException; }
 
-    private static Summary writeAtomically(Path out, Body body) throws IOException {
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            Summary s;
-            try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
-                s = body.run(w);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    private static Summary writeAtomically(Path out, boolean overwrite, Body body) throws IOException {
+        try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
+            BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(o.stream(), java.nio.charset.StandardCharsets.UTF_8));
+            Summary s = body.run(w);
+            w.flush();
+            o.commit();
             return s;
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 }

@@ -52,7 +52,7 @@ public final class VqaRequests implements RequestSource {
                 try {
                     lines.add(parse(json.readTree(s), file, where, n));
                 } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException(where + ": " + org.leverplus.io.JsonSupport.describe(e), e);
                 }
             }
         }

@@ -49,6 +49,35 @@ public final class ImageDecoder {
 
     private ImageDecoder() {}
 
+    /**
+     * PIL's decompression-bomb limit: PIL refuses images above twice {@code Image.MAX_IMAGE_PIXELS} (89,478,485), that
+     * is 178,956,970 pixels (the largest COCO or VQAv2 image is about 0.3 M). A 1.8 MB PNG can otherwise declare 625 M
+     * pixels and take gigabytes to decode. Set {@code LEVER_MAX_IMAGE_PIXELS} (or {@code -Dlever.maxImagePixels}) to
+     * change it; 0 turns the check off.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 2L * 89_478_485;
+
+    /** The pixel limit in force (see {@link #DEFAULT_MAX_PIXELS}). */
+    public static long maxPixels() {
+        String v = System.getProperty("lever.maxImagePixels", System.getenv("LEVER_MAX_IMAGE_PIXELS"));
+        if (v == null || v.isBlank()) return DEFAULT_MAX_PIXELS;
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n < 0) throw new NumberFormatException();
+            return n == 0 ? Long.MAX_VALUE : n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("LEVER_MAX_IMAGE_PIXELS / lever.maxImagePixels must be a number of pixels >= 0 (0 = no limit), got '" + v + "'");
+        }
+    }
+
+    /** Refuses an image whose header declares more pixels than {@link #maxPixels()}, before any pixel is decoded. */
+    static void checkPixels(Path file, int w, int h) throws IOException {
+        long max = maxPixels();
+        if ((long) w * h > max)
+            throw new IOException(file + ": image of " + w + "x" + h + " = " + (long) w * h + " pixels exceeds the limit of " + max
+                    + " pixels (a decompression-bomb guard like PIL's MAX_IMAGE_PIXELS; raise it with LEVER_MAX_IMAGE_PIXELS, 0 = no limit)");
+    }
+
     /** Decodes one file; errors name the file and say what was wrong. */
     public static RgbImage decode(Path file) throws IOException {
         return withReader(file, false, reader -> {
@@ -74,6 +103,7 @@ public final class ImageDecoder {
             try {
                 int w = reader.getWidth(0), h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
+                checkPixels(file, w, h);
                 return new int[]{w, h};
             } catch (IIOException | RuntimeException e) {
                 throw new IOException(file + ": cannot read " + reader.getFormatName() + " header: " + e.getMessage(), e);
@@ -106,6 +136,7 @@ public final class ImageDecoder {
     private static RgbImage read(ImageReader reader, Path file) throws IOException {
         int w = reader.getWidth(0), h = reader.getHeight(0);
         if (w <= 0 || h <= 0) throw new IOException(file + ": image has zero size " + w + "x" + h);
+        checkPixels(file, w, h);
         BufferedImage img;
         try {
             img = reader.read(0);

@@ -11,7 +11,17 @@ package org.leverplus.vlm.image;
 public record ImageGrid(int t, int h, int w) {
     public ImageGrid {
         if (t <= 0 || h <= 0 || w <= 0) throw new IllegalArgumentException("image grid must be positive but is (" + t + ", " + h + ", " + w + ")");
+        long n = (long) t * h * w;
+        if (n > MAX_PATCHES)
+            throw new IllegalArgumentException("image grid (" + t + ", " + h + ", " + w + ") has " + n + " patches, more than the "
+                    + MAX_PATCHES + " of a " + (MAX_PATCHES * 196 / 1_000_000) + "-megapixel image");
     }
+
+    /**
+     * Bound on the patches of one image (a grid may come from a file): 2^20 patches of 14x14 pixels, 16 times
+     * Qwen2.5-VL's own max_pixels. Sizes derived from it (tokens, positions) then fit an int.
+     */
+    public static final long MAX_PATCHES = 1L << 20;
 
     /** Rows of {@code pixel_values} this image contributes: {@code t*h*w}. */
     public int patches() { return t * h * w; }

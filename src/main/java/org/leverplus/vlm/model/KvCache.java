@@ -11,6 +11,7 @@ public final class KvCache implements AutoCloseable {
     private final Tensor[] keys, values; // per layer [B, kvHeads, S, headDim]
     private Tensor valid;                // [B, S] bool
     private long length;
+    private boolean owned;               // after retain(): this cache holds its own reference to every tensor
 
     public KvCache(int layers) {
         keys = new Tensor[layers];
@@ -26,8 +27,20 @@ public final class KvCache implements AutoCloseable {
 
     /** Records the validity of the L new slots; called once per forward, before the layers append. */
     void appendValid(Tensor newValid) {
-        valid = valid == null ? newValid : Tensors.cat(1, valid, newValid);
+        valid = replace(valid, valid == null ? newValid : Tensors.cat(1, valid, newValid));
         length = valid.size(1);
+    }
+
+    /**
+     * The new tensor of a slot. An owned cache takes its own reference to it and drops the one to the old tensor, so
+     * the old keys are freed as soon as the scope that made them closes: a cache grown step by step inside per-step
+     * scopes then holds one copy, not one per step.
+     */
+    private Tensor replace(Tensor old, Tensor now) {
+        if (!owned || old == now) return now;
+        Tensors.retain(now);
+        if (old != null) old.close();
+        return now;
     }
 
     /** Appends the new keys/values of {@code layer} and returns the full ones. */
@@ -36,8 +49,8 @@ public final class KvCache implements AutoCloseable {
             k = Tensors.cat(2, keys[layer], k);
             v = Tensors.cat(2, values[layer], v);
         }
-        keys[layer] = k;
-        values[layer] = v;
+        keys[layer] = replace(keys[layer], k);
+        values[layer] = replace(values[layer], v);
         return new Tensor[]{k, v};
     }
 
@@ -78,8 +91,13 @@ public final class KvCache implements AutoCloseable {
         return n;
     }
 
-    /** Makes every tensor outlive the open scopes; the caller must {@link #close} the cache. */
+    /**
+     * Makes every tensor outlive the open scopes, now and after later appends (each append then drops the replaced
+     * tensors); the caller must {@link #close} the cache.
+     */
     public KvCache retain() {
+        if (owned) return this;
+        owned = true;
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) { Tensors.retain(keys[i]); Tensors.retain(values[i]); }
         }
@@ -94,5 +112,6 @@ public final class KvCache implements AutoCloseable {
         }
         if (valid != null) valid.close();
         valid = null;
+        owned = false;
     }
 }

@@ -252,12 +252,6 @@ public final class TinySnapshotWriter {
     }
 
     private static void writeJson(ObjectMapper json, Path file, ObjectNode node) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), node);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.leverplus.io.AtomicOutput.writeBytes(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node), true);
     }
 }
