@@ -33,7 +33,7 @@ final class PipelineCommand implements Runnable {
     @Command(name = "run", description = "Run the stages that are not done (a stage whose manifest matches is skipped).")
     static final class Run implements Callable<Integer> {
         @Spec CommandSpec spec;
-        @Parameters(paramLabel = "PIPELINE.yaml") Path file;
+        @Parameters(paramLabel = "PIPELINE.yaml", description = "The pipeline file (docs/pipeline.md).") Path file;
         @Option(names = "--from", description = "Rerun this stage and every later one, even when done.") String from;
         @Option(names = "--until", description = "Stop after this stage.") String until;
         @Option(names = "--dry-run", description = "Print what would run and why; run nothing.") boolean dryRun;
@@ -47,7 +47,7 @@ final class PipelineCommand implements Runnable {
 
     @Command(name = "status", description = "Each stage: done / stale / interrupted / pending, with why and when.")
     static final class Status implements Callable<Integer> {
-        @Parameters(paramLabel = "PIPELINE.yaml") Path file;
+        @Parameters(paramLabel = "PIPELINE.yaml", description = "The pipeline file (docs/pipeline.md).") Path file;
 
         @Override public Integer call() throws Exception {
             for (Pipeline.Status s : pipeline(file).status()) {

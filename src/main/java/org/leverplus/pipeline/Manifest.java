@@ -45,7 +45,7 @@ public record Manifest(String stage, String fingerprint, JsonNode identity, Stri
         o.put("finished", finished);
         o.put("seconds", seconds);
         try (AtomicOutput out = AtomicOutput.create(stageDir.resolve(FILE), true)) {
-            JSON.writeValue(out.stream(), o);
+            out.stream().write(JSON.writeValueAsBytes(o)); // not writeValue: it would close the stream before the commit
             out.commit();
         }
     }
