@@ -144,11 +144,14 @@ public final class PipelineStages {
         return s;
     }
 
-    /** The last checkpoint a training stage wrote: its last phase's last epoch. */
+    /**
+     * The checkpoint a training stage hands on: SFT's best validation epoch (the original keeps only that one), and
+     * the RL stage's last epoch (the validated recipe evaluates rce_epoch5).
+     */
     static Path finalCheckpoint(PipelineConfig c, Path stageDir, String stage) {
         Path run = stageDir.resolve("run");
         String name = switch (stage) {
-            case "sft_train" -> c.integer("sft_train", "epochs") == 0 ? null : "sft_epoch" + c.integer("sft_train", "epochs");
+            case "sft_train" -> c.integer("sft_train", "epochs") == 0 ? null : "best";
             default -> c.integer("train", "grpo_epochs") > 0 ? "grpo_epoch" + c.integer("train", "grpo_epochs") : "rce_epoch" + c.integer("train", "rce_epochs");
         };
         return name == null ? null : run.resolve(name + ".safetensors");
