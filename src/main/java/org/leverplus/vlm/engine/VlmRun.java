@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
 import org.leverplus.vlm.text.QwenTokenizer;
@@ -50,7 +50,7 @@ public final class VlmRun {
         checkOut(out, s.overwrite());
         TorchRuntime.init();
         ObjectMapper json = new ObjectMapper();
-        Snapshot snap = Snapshot.open(snapshotDir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
         try (RequestSource reqs = open(requests, snap, true);
              Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
              VlmEngine engine = new VlmEngine(model, s.engine())) {
@@ -86,8 +86,8 @@ public final class VlmRun {
         checkOut(out, s.overwrite());
         TorchRuntime.init();
         ObjectMapper json = new ObjectMapper();
-        Snapshot snap = Snapshot.open(snapshotDir);
-        Path tok = snapshotDir.resolve(Snapshot.TOKENIZER_FILE);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
+        Path tok = snapshotDir.resolve(Qwen25VlSnapshot.TOKENIZER_FILE);
         try (RequestSource reqs = open(requests, snap, false);
              Qwen25VlModel model = Qwen25VlModel.load(snap, s.model());
              VlmEngine engine = new VlmEngine(model, s.engine());
@@ -127,7 +127,7 @@ public final class VlmRun {
      * Opens a request file by its first record: token-level lines ({@code input_ids}, {@link TokenRequests}) or
      * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
      */
-    public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
+    public static RequestSource open(Path requests, Qwen25VlSnapshot snapshot, boolean teacherForced) throws IOException {
         String first = null;
         try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
             for (String l; (l = r.readLine()) != null; ) if (!l.isBlank()) { first = l; break; }
@@ -146,7 +146,7 @@ public final class VlmRun {
 
     /** The eos ids of a snapshot: generation_config.json's, else config.json's. */
     public static Set<Integer> eosIds(Path snapshotDir) throws IOException {
-        Snapshot snap = Snapshot.open(snapshotDir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
         Set<Integer> eos = new HashSet<>(snap.config().eosTokenIds());
         if (Files.isRegularFile(snapshotDir.resolve("generation_config.json"))) eos.addAll(snap.generationConfig().eosTokenIds());
         return eos;
