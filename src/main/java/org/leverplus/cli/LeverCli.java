@@ -22,6 +22,8 @@ import java.io.PrintWriter;
                 MetricCommand.class,
                 VlmCommand.class,
                 SampleCommand.class,
+                EmbedCommand.class,
+                ClipCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {

@@ -117,7 +117,8 @@ public final class Embeddings {
         }
     }
 
-    static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
+    /** Writes the safetensors header of a one-tensor F32 [rows, dim] file (the data follows, row-major little-endian). */
+    public static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
         ObjectNode h = JsonSupport.mapper().createObjectNode();
         if (meta != null && !meta.isEmpty()) {
             ObjectNode m = h.putObject("__metadata__");
