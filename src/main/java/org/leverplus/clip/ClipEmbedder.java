@@ -143,6 +143,7 @@ public final class ClipEmbedder {
             }
         } finally {
             pool.shutdownNow();
+            bar.done();   // end the progress line, so an error starts on a line of its own
         }
         List<Integer> skipped = new ArrayList<>();
         try (Stream<Path> s = Files.list(parts)) {
@@ -153,7 +154,6 @@ public final class ClipEmbedder {
         assemble(parts, out, n, dim, o, skipped, model);
         deleteParts(parts);
         double secs = (System.nanoTime() - t0) / 1e9;
-        bar.done();
         return new Summary(n, dim, reused, skipped, tokenizer == null ? 0 : tokenizer.truncated() - truncatedBefore, secs, waitNanos[0] / 1e9 / Math.max(secs, 1e-9));
     }
 
