@@ -1,7 +1,7 @@
 package org.leverplus.cli;
 
 import org.leverplus.data.VqaDataset;
-import org.leverplus.sampler.PoolFiles;
+import org.leverplus.sampler.CandidatePools;
 import org.leverplus.sft.InfoScoreBeamSearch;
 import org.leverplus.sft.SftGenerator;
 import org.leverplus.torch.Devices;
@@ -74,9 +74,12 @@ final class GenerateCommand implements Runnable {
                 default -> throw new IllegalArgumentException("--dataset must be okvqa or vqav2, got '" + dataset + "'");
             };
             VqaDataset train = VqaDataset.load(kind, dataDir, "train");
-            PoolFiles.Pools p = PoolFiles.readPools(pools);
-            if (p.duplicatesDropped() > 0) System.err.println("generate sft: " + pools + ": " + p.duplicatesDropped() + " repeated candidate ids dropped (kept their first position)");
-            SftGenerator.Summary sum = SftGenerator.run(train, trainImages, p.pools(), snapshot, s, out, System.err);
+            int[] dropped = new int[1];
+            CandidatePools p = CandidatePools.readPools(pools, dropped);
+            if (dropped[0] > 0) System.err.println("generate sft: " + pools + ": " + dropped[0] + " repeated candidate ids dropped (kept their first position)");
+            java.util.Map<Integer, int[]> byAnchor = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < p.anchors().length; i++) byAnchor.put(p.anchors()[i], p.pools()[i]);
+            SftGenerator.Summary sum = SftGenerator.run(train, trainImages, byAnchor, snapshot, s, out, System.err);
             spec.commandLine().getOut().println("generate sft: " + sum + " -> " + out + ", " + SftGenerator.metaFile(out));
             spec.commandLine().getOut().flush();
             return 0;

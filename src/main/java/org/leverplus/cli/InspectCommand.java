@@ -6,9 +6,9 @@ import org.leverplus.io.Inputs;
 import org.leverplus.io.Safetensors;
 import org.leverplus.selector.SelectorCheckpoint;
 import org.leverplus.selector.SelectorConfig;
-import org.leverplus.vlm.Snapshot;
-import org.leverplus.vlm.WeightEntry;
-import org.leverplus.vlm.WeightIndex;
+import org.leverplus.vlm.Qwen25VlSnapshot;
+import org.leverplus.hf.WeightEntry;
+import org.leverplus.hf.WeightIndex;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -87,7 +87,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private static ObjectNode snapshot(Path dir) throws Exception {
-        Snapshot snap = Snapshot.open(dir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(dir);
         WeightIndex idx = snap.weightIndex();
         ObjectNode o = LeverCli.jsonSummary();
         o.put("path", dir.toString());
@@ -95,7 +95,7 @@ final class InspectCommand implements Callable<Integer> {
         var c = snap.config();
         o.putObject("config").put("hidden_size", c.hiddenSize()).put("num_hidden_layers", c.numHiddenLayers())
                 .put("vocab_size", c.vocabSize()).put("vision_depth", c.vision().depth());
-        o.put("layout", idx.layout().name().toLowerCase(Locale.ROOT));
+        o.put("layout", idx.layout().toString().toLowerCase(Locale.ROOT));
         ArrayNode shards = o.putArray("shards");
         for (Path s : idx.shards()) shards.add(s.getFileName().toString());
         ArrayNode ts = o.putArray("tensors");

@@ -23,6 +23,8 @@ import java.io.PrintWriter;
                 VlmCommand.class,
                 EvalCommand.class,
                 SampleCommand.class,
+                EmbedCommand.class,
+                ClipCommand.class,
                 GenerateCommand.class,
                 PipelineCommand.class,
                 ReportCommand.class,

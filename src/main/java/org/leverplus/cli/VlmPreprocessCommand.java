@@ -8,7 +8,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.leverplus.io.Safetensors;
 import org.leverplus.torch.TensorScope;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.image.PixelValues;
 import org.leverplus.vlm.image.QwenImageProcessor;
 import picocli.CommandLine;
@@ -48,7 +48,7 @@ final class VlmPreprocessCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (Files.exists(out) && !overwrite) throw new FileAlreadyExistsException(out + ": output exists (use --overwrite to replace it)");
-        QwenImageProcessor proc = new QwenImageProcessor(Snapshot.open(snapshot).preprocessorConfig());
+        QwenImageProcessor proc = new QwenImageProcessor(Qwen25VlSnapshot.open(snapshot).preprocessorConfig());
         PixelValues pv = proc.processAll(images, threads);
         TorchRuntime.init();
         try (TensorScope scope = TensorScope.open()) {

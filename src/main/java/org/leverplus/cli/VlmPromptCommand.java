@@ -1,6 +1,6 @@
 package org.leverplus.cli;
 
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.image.ImageDecoder;
 import org.leverplus.vlm.image.ImageGrid;
 import org.leverplus.vlm.image.QwenImageProcessor;
@@ -43,7 +43,7 @@ final class VlmPromptCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
-        Snapshot snap = Snapshot.open(snapshot);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
         QwenImageProcessor[] images = new QwenImageProcessor[1];   // preprocessor_config.json only if an image needs sizing
         VqaItemsJson.GridSource grids = p -> {
             if (images[0] == null) images[0] = new QwenImageProcessor(snap.preprocessorConfig());

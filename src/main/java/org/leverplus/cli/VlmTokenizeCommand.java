@@ -2,7 +2,7 @@ package org.leverplus.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.text.QwenTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +28,7 @@ final class VlmTokenizeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
-        try (QwenTokenizer tok = QwenTokenizer.load(Snapshot.open(snapshot).tokenizerJson());
+        try (QwenTokenizer tok = QwenTokenizer.load(Qwen25VlSnapshot.open(snapshot).tokenizerJson());
              BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String line;
             int n = 0;

@@ -125,7 +125,8 @@ public final class Embeddings {
         }
     }
 
-    static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
+    /** Writes the safetensors header of a one-tensor F32 [rows, dim] file (the data follows, row-major little-endian). */
+    public static void writeHeader(OutputStream s, long rows, long dim, Map<String, String> meta) throws IOException {
         long[] shape = {rows, dim};
         long bytes = org.leverplus.io.Safetensors.byteSize(TENSOR_NAME, org.leverplus.io.SafetensorsDtype.F32, shape);
         byte[] hdr = org.leverplus.io.Safetensors.header(

@@ -1,7 +1,7 @@
 package org.leverplus.eval;
 
 import org.leverplus.data.VqaRecord;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.ImageInput;
 import org.leverplus.vlm.engine.ImageInputs;
 import org.leverplus.vlm.engine.Prompt;
@@ -30,7 +30,7 @@ final class EvalPrompts implements AutoCloseable {
     private final IcdPromptBuilder builder;
     private final ImageInputs images;
 
-    EvalPrompts(EvalData data, Snapshot snapshot) throws IOException {
+    EvalPrompts(EvalData data, Qwen25VlSnapshot snapshot) throws IOException {
         this.data = data;
         this.tokenizer = QwenTokenizer.load(snapshot.tokenizerJson());
         this.builder = IcdPromptBuilder.leverPlus(tokenizer);

@@ -12,7 +12,7 @@ import org.leverplus.metric.VqaEvaluation;
 import org.leverplus.selector.IcdSelector;
 import org.leverplus.torch.TensorScope;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.Generation;
 import org.leverplus.vlm.engine.GenerationSettings;
@@ -155,7 +155,7 @@ public final class Evaluation {
 
         public UnitGenerator(EvalData data, Path snapshot, Settings s) throws IOException {
             TorchRuntime.init();
-            Snapshot snap = Snapshot.open(snapshot);
+            Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
             this.data = data;
             this.gen = new GenerationSettings(s.numBeams(), s.maxNewTokens(), VlmRun.eosIds(snapshot));
             this.prompts = new EvalPrompts(data, snap);

@@ -54,7 +54,7 @@ public final class PipelineStages {
             String sampler = c.string("sample", "sampler");
             List<String> a = new ArrayList<>(List.of("sample", "--sampler", sampler, "--anchors", str(c.integer("sample", "anchors")),
                     "--candidates", str(c.integer("sample", "candidates")), "--seed", str(c.integer("sample", "seed")),
-                    "--train-annotations", annotations(c).toString(), "--out", ctx.dir().toString()));
+                    "--train-size", str(countAnnotations(annotations(c))), "--out", ctx.dir().toString()));
             switch (sampler) {
                 case "text" -> a.addAll(List.of("--features", needFeature(c, ctx, "clip_train_text", "sample.sampler text").toString()));
                 case "img" -> a.addAll(List.of("--features", needFeature(c, ctx, "clip_train_image", "sample.sampler img").toString()));
@@ -176,6 +176,30 @@ public final class PipelineStages {
         Path p = c.requiredPath("dataset", "data_dir").resolve(kind.annotationsFile("train"));
         if (!Files.isRegularFile(p)) throw c.error("dataset", "data_dir", "has no " + p.getFileName() + " (the official " + c.string("dataset", "name") + " train annotations)");
         return p;
+    }
+
+    /** Records in the "annotations" list of an annotation file, streamed (VQAv2's is 300 MB): the training size. */
+    static int countAnnotations(Path file) throws IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.databind.ObjectMapper().getFactory().createParser(file.toFile())) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT)
+                throw new IllegalArgumentException(file + ": expected a JSON object with an \"annotations\" list");
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                if (name.equals("annotations") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    int n = 0;
+                    while (p.nextToken() != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                        p.skipChildren();
+                        n++;
+                    }
+                    return n;
+                }
+                p.skipChildren();
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        throw new IllegalArgumentException(file + ": no \"annotations\" list");
     }
 
     private static Path needFeature(PipelineConfig c, StageContext ctx, String key, String who) {

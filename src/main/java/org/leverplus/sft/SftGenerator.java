@@ -8,7 +8,7 @@ import org.leverplus.data.SftBeamEntry;
 import org.leverplus.data.VqaDataset;
 import org.leverplus.io.AtomicOutput;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.ImageInputs;
 import org.leverplus.vlm.engine.VlmEngine;
@@ -96,7 +96,7 @@ public final class SftGenerator {
                 throw new IllegalArgumentException("anchor " + a + ": " + pools.get(a).length + " candidates for " + s.search().shots() + " shots");
         }
         TorchRuntime.init();
-        Snapshot snap = Snapshot.open(snapshotDir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
         ObjectNode header = header(snapshotDir, s, anchors.size());
         Path journalFile = journalFile(out);
         if (s.overwrite()) Files.deleteIfExists(journalFile);

@@ -1,5 +1,6 @@
 package org.leverplus.vlm;
 
+import org.leverplus.hf.ConfigJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

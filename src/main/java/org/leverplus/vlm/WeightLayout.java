@@ -9,7 +9,7 @@ package org.leverplus.vlm;
  * the legacy ones, because the real 3B checkpoint is written that way: {@code model.visual.X -> visual.X},
  * {@code model.language_model.X -> model.X}; everything else is kept.
  */
-public enum WeightLayout {
+public enum WeightLayout implements org.leverplus.hf.KeyLayout {
     /** {@code visual.*} + {@code model.*}: the published Qwen2.5-VL checkpoints. */
     LEGACY,
     /** {@code model.visual.*} + {@code model.language_model.*}: transformers 4.52+ {@code save_pretrained}. */
@@ -18,6 +18,13 @@ public enum WeightLayout {
     private static final String NESTED_VISUAL = "model.visual.";
     private static final String NESTED_TEXT = "model.language_model.";
 
+    /** The two layouts as a family for {@link org.leverplus.hf.WeightIndex}; keys that say nothing are legacy. */
+    public static final Family FAMILY = new Family() {
+        @Override public org.leverplus.hf.KeyLayout of(String storedName) { return WeightLayout.of(storedName); }
+
+        @Override public org.leverplus.hf.KeyLayout fallback() { return LEGACY; }
+    };
+
     /** The layout a stored key belongs to, or null when the key says nothing (e.g. {@code lm_head.weight}). */
     static WeightLayout of(String storedName) {
         if (storedName.startsWith(NESTED_VISUAL) || storedName.startsWith(NESTED_TEXT)) return NESTED;
@@ -25,15 +32,15 @@ public enum WeightLayout {
         return null;
     }
 
-    /** The canonical (legacy) name of a stored key. */
-    public static String canonical(String storedName) {
+    /** The canonical (legacy) name of a stored key (the same for both layouts: their prefixes do not overlap). */
+    @Override public String canonical(String storedName) {
         if (storedName.startsWith(NESTED_VISUAL)) return "visual." + storedName.substring(NESTED_VISUAL.length());
         if (storedName.startsWith(NESTED_TEXT)) return "model." + storedName.substring(NESTED_TEXT.length());
         return storedName;
     }
 
     /** The key this layout stores for a canonical name (used by writers of tiny test snapshots). */
-    public String stored(String canonicalName) {
+    @Override public String stored(String canonicalName) {
         if (this == LEGACY) return canonicalName;
         if (canonicalName.startsWith("visual.")) return NESTED_VISUAL + canonicalName.substring("visual.".length());
         if (canonicalName.startsWith("model.")) return NESTED_TEXT + canonicalName.substring("model.".length());

@@ -8,9 +8,9 @@ import org.leverplus.cli.LeverCli;
 import org.leverplus.data.SftBeamData;
 import org.leverplus.data.SftBeamEntry;
 import org.leverplus.data.VqaDataset;
-import org.leverplus.sampler.PoolFiles;
+import org.leverplus.sampler.CandidatePools;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.TestTokenizers;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.ImageInputs;
@@ -48,9 +48,16 @@ class SftGeneratorTest {
         assertEquals(0, LeverCli.commandLine().execute("eval", "make-tiny-data", "--out", v.toString(), "--train", "14", "--val", "2", "--dim", "8"));
         data = v.resolve("data");
         images = v.resolve("images/train");
-        assertEquals(0, LeverCli.commandLine().execute("sample", "--train-size", "14", "--anchors", "4", "--candidates", "5", "--out", dir.resolve("pools").toString()));
+        assertEquals(0, LeverCli.commandLine().execute("sample", "--sampler", "rand", "--train-size", "14", "--anchors", "4", "--candidates", "5", "--out", dir.resolve("pools").toString()));
         pools = dir.resolve("pools/pools.json");
         train = VqaDataset.load(VqaDataset.Kind.OKVQA, data, "train");
+    }
+
+    static Map<Integer, int[]> pools() throws Exception {
+        CandidatePools cp = CandidatePools.readPools(pools);
+        Map<Integer, int[]> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < cp.anchors().length; i++) m.put(cp.anchors()[i], cp.pools()[i]);
+        return m;
     }
 
     static SftGenerator.Settings settings(InfoScoreBeamSearch.Settings s, int shard, int shards) {
@@ -61,9 +68,9 @@ class SftGeneratorTest {
 
     /** Every sequence scored alone on an engine without caches: the plain definition of P(y | S, x). */
     static Map<Integer, ObjectNode> reference(InfoScoreBeamSearch.Settings s, boolean sumInsteadOfMean) throws Exception {
-        Map<Integer, int[]> p = PoolFiles.readPools(pools).pools();
+        Map<Integer, int[]> p = pools();
         Map<Integer, ObjectNode> out = new java.util.LinkedHashMap<>();
-        Snapshot sn = Snapshot.open(snap);
+        Qwen25VlSnapshot sn = Qwen25VlSnapshot.open(snap);
         try (QwenTokenizer tok = QwenTokenizer.load(sn.tokenizerJson());
              Qwen25VlModel model = Qwen25VlModel.load(sn, ModelOptions.defaults());
              VlmEngine engine = new VlmEngine(model, EngineOptions.defaults().withImageCache(false).withPrefixCache(false))) {
@@ -99,7 +106,7 @@ class SftGeneratorTest {
     @Test
     void batchedSearchEqualsThePlainReferenceAndNegativeControlsDiffer() throws Exception {
         Path out = dir.resolve("sft.json");
-        SftGenerator.run(train, images, PoolFiles.readPools(pools).pools(), snap, settings(SEARCH, 0, 1), out, null);
+        SftGenerator.run(train, images, pools(), snap, settings(SEARCH, 0, 1), out, null);
         SftBeamData got = SftBeamData.read(out);
         assertEquals(4, got.entries().size());
         for (SftBeamEntry e : got.entries()) {
@@ -122,7 +129,7 @@ class SftGeneratorTest {
 
     @Test
     void aStoppedRunResumesToTheSameBytesAndShardsMergeToTheSingleRun() throws Exception {
-        Map<Integer, int[]> p = PoolFiles.readPools(pools).pools();
+        Map<Integer, int[]> p = pools();
         Path full = dir.resolve("full.json"), resumed = dir.resolve("resumed.json");
         SftGenerator.run(train, images, p, snap, settings(SEARCH, 0, 1), full, null);
         int[] seen = {0};

@@ -1,5 +1,6 @@
 package org.leverplus.vlm;
 
+import org.leverplus.hf.*;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -78,21 +79,21 @@ class SnapshotTest {
     @Test void bothKeyLayoutsGiveTheSameCanonicalNames() throws IOException {
         Path legacy = TinySnapshots.write(tmp.resolve("legacy"), TinySnapshots.flatConfig(), WeightLayout.LEGACY, 1, 7);
         Path nested = TinySnapshots.write(tmp.resolve("nested"), TinySnapshots.nestedConfig(), WeightLayout.NESTED, 3, 7);
-        WeightIndex a = Snapshot.open(legacy).weightIndex();
-        WeightIndex b = Snapshot.open(nested).weightIndex();
+        WeightIndex a = Qwen25VlSnapshot.open(legacy).weightIndex();
+        WeightIndex b = Qwen25VlSnapshot.open(nested).weightIndex();
         assertEquals(WeightLayout.LEGACY, a.layout());
         assertEquals(WeightLayout.NESTED, b.layout());
         assertEquals(a.names(), b.names());
         assertEquals(3, b.shards().size());
         assertEquals("model.language_model.layers.1.mlp.up_proj.weight", b.entry("model.layers.1.mlp.up_proj.weight").storedName());
         assertEquals("model.visual.blocks.0.attn.qkv.bias", b.entry("visual.blocks.0.attn.qkv.bias").storedName());
-        assertTrue(Snapshot.open(legacy).verifyWeights().isExact());
-        assertTrue(Snapshot.open(nested).verifyWeights().isExact());
+        assertTrue(Qwen25VlSnapshot.open(legacy).verifyWeights().isExact());
+        assertTrue(Qwen25VlSnapshot.open(nested).verifyWeights().isExact());
     }
 
     @Test void mappedWeightsHoldTheStoredBytes() throws IOException {
         Path dir = TinySnapshots.write(tmp.resolve("s"), TinySnapshots.nestedConfig(), WeightLayout.NESTED, 2, 11);
-        Snapshot s = Snapshot.open(dir);
+        Qwen25VlSnapshot s = Qwen25VlSnapshot.open(dir);
         WeightEntry e = s.weightIndex().entry("model.norm.weight");
         short[] raw = new short[32];
         try (FileChannel ch = FileChannel.open(e.file())) {
@@ -107,7 +108,7 @@ class SnapshotTest {
             float[] got = new float[32];
             f.data_ptr_float().get(got);
             for (int i = 0; i < 32; i++) assertEquals(Float.intBitsToFloat((raw[i] & 0xffff) << 16), got[i], 0.0f);
-            assertEquals(w.get("model.embed_tokens.weight").sizes().vec().get()[0], w.lmHead(s.config()).sizes().vec().get()[0]);
+            assertEquals(w.get("model.embed_tokens.weight").sizes().vec().get()[0], Qwen25VlWeights.lmHead(w, s.config()).sizes().vec().get()[0]);
         }
     }
 
@@ -116,14 +117,14 @@ class SnapshotTest {
         ObjectNode c = TinySnapshots.flatConfig();
         c.put("intermediate_size", 96);
         TinySnapshots.writeJson(dir.resolve("config.json"), c);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Snapshot.open(dir).openWeights());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Qwen25VlSnapshot.open(dir).openWeights());
         assertTrue(e.getMessage().contains("model.layers.0.mlp.down_proj.weight")
                 && e.getMessage().contains("expected [32, 96] but found [32, 64]"), e.getMessage());
     }
 
     @Test void missingFilesAreNamed() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("empty"));
-        Snapshot s = Snapshot.open(dir);
+        Qwen25VlSnapshot s = Qwen25VlSnapshot.open(dir);
         NoSuchFileException e = assertThrows(NoSuchFileException.class, s::config);
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
         e = assertThrows(NoSuchFileException.class, s::weightIndex);
@@ -131,11 +132,11 @@ class SnapshotTest {
         e = assertThrows(NoSuchFileException.class, s::preprocessorConfig);
         assertTrue(e.getMessage().contains("preprocessor_config.json"), e.getMessage());
         assertEquals(GenerationConfig.defaults(), s.generationConfig());
-        assertThrows(NoSuchFileException.class, () -> Snapshot.open(tmp.resolve("nope")));
+        assertThrows(NoSuchFileException.class, () -> Qwen25VlSnapshot.open(tmp.resolve("nope")));
 
         Path sharded = TinySnapshots.write(tmp.resolve("sh"), TinySnapshots.flatConfig(), WeightLayout.LEGACY, 2, 1);
         Files.delete(sharded.resolve("model-00002-of-00002.safetensors"));
-        e = assertThrows(NoSuchFileException.class, () -> Snapshot.open(sharded).weightIndex());
+        e = assertThrows(NoSuchFileException.class, () -> Qwen25VlSnapshot.open(sharded).weightIndex());
         assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors"), e.getMessage());
     }
 
@@ -145,7 +146,7 @@ class SnapshotTest {
         try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 10);
         }
-        IOException e = assertThrows(IOException.class, () -> Snapshot.open(dir).weightIndex());
+        IOException e = assertThrows(IOException.class, () -> Qwen25VlSnapshot.open(dir).weightIndex());
         assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("data_offsets"), e.getMessage());
     }
 
@@ -153,7 +154,7 @@ class SnapshotTest {
         Path dir = TinySnapshots.write(tmp.resolve("f"), TinySnapshots.flatConfig(), WeightLayout.LEGACY, 1, 5);
         // Replace the single shard by one holding F32, F16 and BF16 tensors (same names and shapes).
         Qwen25VlConfig cfg = Qwen25VlConfig.read(dir.resolve("config.json"));
-        java.util.Map<String, long[]> all = ExpectedWeights.of(cfg);
+        java.util.Map<String, long[]> all = Qwen25VlWeights.of(cfg);
         java.util.Map<String, long[]> f32 = new java.util.LinkedHashMap<>(), f16 = new java.util.LinkedHashMap<>(), bf16 = new java.util.LinkedHashMap<>();
         int i = 0;
         for (var e : all.entrySet()) {
@@ -164,7 +165,7 @@ class SnapshotTest {
         TinySnapshots.writeSafetensors(dir.resolve("model-a.safetensors"), f32, "F32", new java.util.Random(1));
         TinySnapshots.writeSafetensors(dir.resolve("model-b.safetensors"), f16, "F16", new java.util.Random(2));
         TinySnapshots.writeSafetensors(dir.resolve("model-c.safetensors"), bf16, "BF16", new java.util.Random(3));
-        Snapshot s = Snapshot.open(dir);
+        Qwen25VlSnapshot s = Qwen25VlSnapshot.open(dir);
         assertEquals(3, s.weightIndex().shards().size());
         String f32Name = f32.keySet().iterator().next(), f16Name = f16.keySet().iterator().next();
         assertEquals(WeightDtype.F32, s.weightIndex().entry(f32Name).dtype());

@@ -1,5 +1,6 @@
 package org.leverplus.vlm;
 
+import org.leverplus.hf.*;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,7 +79,7 @@ public final class TinySnapshots {
         Files.createDirectories(dir);
         writeJson(dir.resolve("config.json"), config);
         Qwen25VlConfig cfg = Qwen25VlConfig.read(dir.resolve("config.json"));
-        writeWeights(dir, ExpectedWeights.of(cfg), layout, shards, seed);
+        writeWeights(dir, Qwen25VlWeights.of(cfg), layout, shards, seed);
         return dir;
     }
 

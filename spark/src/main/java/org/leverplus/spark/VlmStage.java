@@ -1,7 +1,7 @@
 package org.leverplus.spark;
 
 import org.leverplus.cli.Stages;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.RequestSource;
 import org.leverplus.vlm.engine.VlmJob;
 import org.leverplus.vlm.engine.VlmRun;
@@ -36,7 +36,7 @@ final class VlmStage {
     }
 
     List<Chunk> chunks() throws IOException {
-        Snapshot snap = Snapshot.open(spec.snapshot());
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(spec.snapshot());
         try (RequestSource r = VlmRun.open(spec.requests(), snap, spec.kind() == VlmJob.Kind.SCORE)) {
             return Chunk.split(r.size(), spec.settings().chunk());
         }

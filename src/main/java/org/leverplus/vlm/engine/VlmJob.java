@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.leverplus.metric.AnswerExtraction;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.model.Qwen25VlModel;
 import org.leverplus.vlm.text.QwenTokenizer;
 
@@ -49,14 +49,14 @@ public final class VlmJob implements AutoCloseable {
             throws IOException {
         if (kind == Kind.GENERATE && generation == null) throw new IllegalArgumentException("generation settings are required");
         TorchRuntime.init();
-        Snapshot snap = Snapshot.open(snapshotDir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
         RequestSource reqs = VlmRun.open(requestFile, snap, kind == Kind.SCORE);
         Qwen25VlModel model = null;
         VlmEngine engine = null;
         try {
             model = Qwen25VlModel.load(snap, s.model());
             engine = new VlmEngine(model, s.engine());
-            Path tok = snapshotDir.resolve(Snapshot.TOKENIZER_FILE);
+            Path tok = snapshotDir.resolve(Qwen25VlSnapshot.TOKENIZER_FILE);
             QwenTokenizer tokenizer = kind == Kind.GENERATE && Files.isRegularFile(tok) ? QwenTokenizer.load(tok) : null;
             return new VlmJob(kind, s, generation, reqs, model, engine, tokenizer);
         } catch (IOException | RuntimeException e) {

@@ -2,7 +2,7 @@ package org.leverplus.vlm.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.leverplus.io.AtomicOutput;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.model.ModelOptions;
 
 import java.io.BufferedWriter;
@@ -75,7 +75,7 @@ public final class VlmRun {
      * Opens a request file by its first record: token-level lines ({@code input_ids}, {@link TokenRequests}) or
      * Lever-Plus-level lines ({@code icds}/{@code query}, {@link VqaRequests}, which need the snapshot's tokenizer).
      */
-    public static RequestSource open(Path requests, Snapshot snapshot, boolean teacherForced) throws IOException {
+    public static RequestSource open(Path requests, Qwen25VlSnapshot snapshot, boolean teacherForced) throws IOException {
         org.leverplus.io.Inputs.requireFile(requests, "requests file");
         String first = null;
         try (java.io.BufferedReader r = Files.newBufferedReader(requests)) {
@@ -95,7 +95,7 @@ public final class VlmRun {
 
     /** The eos ids of a snapshot: generation_config.json's, else config.json's. */
     public static Set<Integer> eosIds(Path snapshotDir) throws IOException {
-        Snapshot snap = Snapshot.open(snapshotDir);
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
         Set<Integer> eos = new HashSet<>(snap.config().eosTokenIds());
         if (Files.isRegularFile(snapshotDir.resolve("generation_config.json"))) eos.addAll(snap.generationConfig().eosTokenIds());
         return eos;

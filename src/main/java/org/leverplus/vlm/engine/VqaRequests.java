@@ -2,7 +2,7 @@ package org.leverplus.vlm.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.image.QwenImageProcessor;
 import org.leverplus.vlm.text.IcdPromptBuilder;
 import org.leverplus.vlm.text.PromptTokens;
@@ -40,7 +40,7 @@ public final class VqaRequests implements RequestSource {
     private final IcdPromptBuilder builder;
     private final ImageInputs images;
 
-    public VqaRequests(Path file, Snapshot snapshot, boolean teacherForced) throws IOException {
+    public VqaRequests(Path file, Qwen25VlSnapshot snapshot, boolean teacherForced) throws IOException {
         this.teacherForced = teacherForced;
         ObjectMapper json = new ObjectMapper();
         int n = 0;

@@ -31,9 +31,9 @@ public final class Qwen25VlModel implements AutoCloseable {
     }
 
     /** Loads a snapshot directory (config.json + safetensors in either key layout), verifying every weight first. */
-    public static Qwen25VlModel load(org.leverplus.vlm.Snapshot snapshot, ModelOptions options) throws java.io.IOException {
+    public static Qwen25VlModel load(org.leverplus.vlm.Qwen25VlSnapshot snapshot, ModelOptions options) throws java.io.IOException {
         ModelDims dims = ModelDims.of(snapshot.config());
-        try (org.leverplus.vlm.SnapshotWeights w = snapshot.openWeights()) {
+        try (org.leverplus.hf.SnapshotWeights w = snapshot.openWeights()) {
             return load(new WeightSource() {
                 @Override public boolean contains(String name) { return w.contains(name); }
 

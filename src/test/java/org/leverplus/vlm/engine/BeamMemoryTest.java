@@ -4,7 +4,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leverplus.testing.ResidentMemory;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
 import org.leverplus.vlm.model.TinySnapshotWriter;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BeamMemoryTest {
     @Test void peakResidentMemoryDoesNotGrowWithGeneratedTokens(@TempDir Path tmp) throws Exception {
         TinySnapshotWriter.write(tmp, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 1, null);
-        try (Qwen25VlModel m = Qwen25VlModel.load(Snapshot.open(tmp), ModelOptions.defaults());
+        try (Qwen25VlModel m = Qwen25VlModel.load(Qwen25VlSnapshot.open(tmp), ModelOptions.defaults());
              VlmEngine e = new VlmEngine(m, EngineOptions.defaults())) {
             Prompt p = new Prompt(new int[]{151644, 872, 198, 3838, 374, 419, 30, 151645, 198, 151644, 77091, 198}, List.of());
             VlmGenerator g = new VlmGenerator(e);

@@ -163,7 +163,7 @@ class EngineInvariantsTest {
     @Test void configOfBothLayoutsGivesTheFixtureSizes() throws Exception {
         for (String layout : List.of("snapshot-legacy", "snapshot-new"))
             assertEquals(TinyFixture.dims(), org.leverplus.vlm.model.ModelDims.of(
-                    org.leverplus.vlm.Snapshot.open(TinyFixture.DIR.resolve(layout)).config()), layout);
+                    org.leverplus.vlm.Qwen25VlSnapshot.open(TinyFixture.DIR.resolve(layout)).config()), layout);
     }
 
     @Test void bothKeyLayoutsLoadTheSameModel() {

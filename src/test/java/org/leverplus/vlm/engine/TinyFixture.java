@@ -51,7 +51,7 @@ public final class TinyFixture implements AutoCloseable {
 
     public static Qwen25VlModel load(String layout, ModelOptions options) {
         try {
-            return Qwen25VlModel.load(org.leverplus.vlm.Snapshot.open(DIR.resolve(layout)), options);
+            return Qwen25VlModel.load(org.leverplus.vlm.Qwen25VlSnapshot.open(DIR.resolve(layout)), options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leverplus.torch.TensorScope;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
 import org.leverplus.vlm.model.Tensors;
@@ -58,12 +58,12 @@ class VlmRunTest {
         Path legacy = tmp.resolve("legacy"), nested = tmp.resolve("new");
         TinySnapshotWriter.write(legacy, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.LEGACY, 5, null);
         TinySnapshotWriter.write(nested, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 5, null);
-        assertTrue(Snapshot.open(legacy).config().vision().depth() == 4);
+        assertTrue(Qwen25VlSnapshot.open(legacy).config().vision().depth() == 4);
         // a text-only prompt with real special-token ids
         int[] ids = {151644, 8948, 198, 2610, 525, 151645, 198, 151644, 872, 198, 3838, 374, 419, 30, 151645, 198, 151644, 77091, 198};
         Prompt p = new Prompt(ids, List.of());
-        try (Qwen25VlModel a = Qwen25VlModel.load(Snapshot.open(legacy), ModelOptions.defaults());
-             Qwen25VlModel b = Qwen25VlModel.load(Snapshot.open(nested), ModelOptions.defaults());
+        try (Qwen25VlModel a = Qwen25VlModel.load(Qwen25VlSnapshot.open(legacy), ModelOptions.defaults());
+             Qwen25VlModel b = Qwen25VlModel.load(Qwen25VlSnapshot.open(nested), ModelOptions.defaults());
              VlmEngine ea = new VlmEngine(a, EngineOptions.defaults()); VlmEngine eb = new VlmEngine(b, EngineOptions.defaults())) {
             Generation ga = new VlmGenerator(ea).generate(List.of(p), GenerationSettings.greedy(5, Set.of(151645))).get(0);
             Generation gb = new VlmGenerator(eb).generate(List.of(p), GenerationSettings.greedy(5, Set.of(151645))).get(0);

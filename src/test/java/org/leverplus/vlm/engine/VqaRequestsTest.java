@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.TestTokenizers;
 import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.model.Qwen25VlModel;
@@ -58,8 +58,8 @@ class VqaRequestsTest {
         assertEquals(3, sum.visionCalls(), "three distinct images, each through the vision tower once");
         List<String> lines = Files.readAllLines(out);
         // the same prompts scored directly, without caches
-        try (RequestSource src = VlmRun.open(req, Snapshot.open(snap), true);
-             Qwen25VlModel m = Qwen25VlModel.load(Snapshot.open(snap), ModelOptions.defaults());
+        try (RequestSource src = VlmRun.open(req, Qwen25VlSnapshot.open(snap), true);
+             Qwen25VlModel m = Qwen25VlModel.load(Qwen25VlSnapshot.open(snap), ModelOptions.defaults());
              VlmEngine e = new VlmEngine(m, EngineOptions.uncached())) {
             List<RequestSource.Entry> entries = src.load(0, 2);
             for (int k = 0; k < 2; k++) {

@@ -1,4 +1,4 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
 
 /** The safetensors dtypes a snapshot may hold, with their byte widths. Model weights are BF16, F16 or F32. */
 public enum WeightDtype {

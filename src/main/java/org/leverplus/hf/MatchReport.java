@@ -1,4 +1,8 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Map;
 
 import java.util.List;
 
@@ -19,6 +23,37 @@ public record MatchReport(List<String> missing, List<String> unexpected, List<St
         unexpected = List.copyOf(unexpected);
         shapeMismatch = List.copyOf(shapeMismatch);
         badDtype = List.copyOf(badDtype);
+    }
+
+    /**
+     * Compares a checkpoint with the tensors a config implies: every {@code required} name must be present with its
+     * shape and a float dtype (BF16/F16/F32); names in {@code optional} may be present (their shape is then checked);
+     * anything else is unexpected.
+     */
+    public static MatchReport compare(Map<String, long[]> required, Map<String, long[]> optional, WeightIndex index) {
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), shape = new ArrayList<>(), dtype = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : required.entrySet()) {
+            WeightEntry w = index.entries().get(e.getKey());
+            if (w == null) {
+                missing.add(e.getKey());
+                continue;
+            }
+            checkShape(e.getKey(), e.getValue(), w, shape);
+            if (!w.dtype().isFloatWeight()) dtype.add(e.getKey() + ": expected BF16, F16 or F32 but found " + w.dtype());
+        }
+        for (String name : index.names()) {
+            if (required.containsKey(name)) continue;
+            long[] opt = optional.get(name);
+            if (opt != null) checkShape(name, opt, index.entry(name), shape);
+            else unexpected.add(name);
+        }
+        return new MatchReport(missing, unexpected, shape, dtype);
+    }
+
+    private static void checkShape(String name, long[] want, WeightEntry w, List<String> out) {
+        if (!Arrays.equals(w.shape(), want))
+            out.add(name + " (" + w.storedName() + " in " + w.file().getFileName() + "): expected "
+                    + Arrays.toString(want) + " but found " + Arrays.toString(w.shape()));
     }
 
     public boolean isExact() {

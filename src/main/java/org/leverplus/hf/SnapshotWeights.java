@@ -1,4 +1,4 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
 
 import org.bytedeco.pytorch.Tensor;
 import org.leverplus.io.Safetensors;
@@ -25,7 +25,7 @@ public final class SnapshotWeights implements AutoCloseable {
     private final Map<Path, SafetensorsFile> files = new HashMap<>();
     private boolean closed;
 
-    SnapshotWeights(WeightIndex index) {
+    public SnapshotWeights(WeightIndex index) {
         TorchRuntime.init();
         this.index = index;
     }
@@ -53,16 +53,6 @@ public final class SnapshotWeights implements AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(e.file() + ": cannot map tensor \"" + e.storedName() + "\": " + ex.getMessage(), ex);
         }
-    }
-
-    /**
-     * The output projection: {@code lm_head.weight} when present, else the embedding matrix when the config ties
-     * them; an error otherwise.
-     */
-    public Tensor lmHead(Qwen25VlConfig config) {
-        if (contains(ExpectedWeights.LM_HEAD)) return get(ExpectedWeights.LM_HEAD);
-        if (config.tieWordEmbeddings()) return get(ExpectedWeights.EMBED_TOKENS);
-        throw new IllegalArgumentException("lm_head.weight not found in " + index.shards() + " and tie_word_embeddings is false");
     }
 
     /** Releases this object's handles on the shards; views handed out keep their own mappings. */

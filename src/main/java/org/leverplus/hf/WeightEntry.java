@@ -1,10 +1,10 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Where one tensor of a snapshot lives: its canonical name (see {@link WeightLayout}), the name stored in the file,
+ * Where one tensor of a snapshot lives: its canonical name (see {@link KeyLayout}), the name stored in the file,
  * the shard, dtype, shape and absolute byte range of its data in the shard.
  *
  * @param name       canonical name, e.g. {@code model.layers.0.self_attn.q_proj.weight}

@@ -1,4 +1,4 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
 
 import org.leverplus.io.Safetensors;
 
@@ -26,7 +26,7 @@ import java.util.TreeMap;
 /**
  * Every tensor of a snapshot under its canonical name, read from the safetensors headers only (no data is touched,
  * no LibTorch needed). Handles one {@code model.safetensors}, several {@code model*.safetensors} shards, and a
- * sharded checkpoint with {@code model.safetensors.index.json}, in either {@link WeightLayout}.
+ * sharded checkpoint with {@code model.safetensors.index.json}, in any of a family's {@link KeyLayout}s.
  *
  * <p>Every inconsistency is an error naming the file and the key: a header that is truncated or lies about its
  * sizes, an index entry whose shard lacks the tensor, a tensor stored twice, a mix of both layouts.
@@ -37,17 +37,22 @@ public final class WeightIndex {
     private static final long MAX_HEADER_BYTES = 100L << 20;
 
     private final Map<String, WeightEntry> entries;
-    private final WeightLayout layout;
+    private final KeyLayout layout;
     private final List<Path> shards;
 
-    private WeightIndex(Map<String, WeightEntry> entries, WeightLayout layout, List<Path> shards) {
+    private WeightIndex(Map<String, WeightEntry> entries, KeyLayout layout, List<Path> shards) {
         this.entries = Collections.unmodifiableMap(entries);
         this.layout = layout;
         this.shards = List.copyOf(shards);
     }
 
-    /** Reads the weight headers of snapshot directory {@code dir}. */
+    /** Reads the weight headers of snapshot directory {@code dir} whose stored names are canonical. */
     public static WeightIndex read(Path dir) throws IOException {
+        return read(dir, KeyLayout.SINGLE);
+    }
+
+    /** Reads the weight headers of snapshot directory {@code dir}, mapping stored names through {@code layouts}. */
+    public static WeightIndex read(Path dir, KeyLayout.Family layouts) throws IOException {
         Path index = dir.resolve(INDEX_FILE);
         List<Path> shards = new ArrayList<>();
         Map<String, String> weightMap = null;
@@ -78,7 +83,7 @@ public final class WeightIndex {
         }
 
         Map<String, WeightEntry> byCanonical = new TreeMap<>();
-        WeightLayout layout = null;
+        KeyLayout layout = null;
         String layoutWitness = null;
         for (Path shard : shards) {
             for (WeightEntry raw : readHeader(shard)) {
@@ -90,7 +95,7 @@ public final class WeightIndex {
                     if (!dir.resolve(want).equals(shard))
                         throw new IOException(shard + ": tensor \"" + stored + "\" is listed in " + index + " under shard " + want);
                 }
-                WeightLayout l = WeightLayout.of(stored);
+                KeyLayout l = layouts.of(stored);
                 if (l != null) {
                     if (layout == null) {
                         layout = l;
@@ -100,7 +105,7 @@ public final class WeightIndex {
                                 + layoutWitness + "\" uses the " + layout + " layout; a snapshot must use one");
                     }
                 }
-                String name = WeightLayout.canonical(stored);
+                String name = (l != null ? l : layouts.fallback()).canonical(stored);
                 WeightEntry e = new WeightEntry(name, stored, shard, raw.dtype(), raw.shape(), raw.start(), raw.end());
                 WeightEntry prev = byCanonical.put(name, e);
                 if (prev != null)
@@ -109,14 +114,19 @@ public final class WeightIndex {
         }
         if (weightMap != null) {
             for (Map.Entry<String, String> e : weightMap.entrySet())
-                if (!byCanonical.containsKey(WeightLayout.canonical(e.getKey())))
+                if (!byCanonical.containsKey(canonical(layouts, e.getKey())))
                     throw new IOException(dir.resolve(e.getValue()) + ": tensor \"" + e.getKey() + "\" listed in " + INDEX_FILE + " is missing from the shard");
         }
-        return new WeightIndex(byCanonical, layout == null ? WeightLayout.LEGACY : layout, shards);
+        return new WeightIndex(byCanonical, layout == null ? layouts.fallback() : layout, shards);
+    }
+
+    private static String canonical(KeyLayout.Family layouts, String stored) {
+        KeyLayout l = layouts.of(stored);
+        return (l != null ? l : layouts.fallback()).canonical(stored);
     }
 
     /** Parses one safetensors header (with the one validating parser, {@link Safetensors#readHeader}); names are the stored names. */
-    static List<WeightEntry> readHeader(Path file) throws IOException {
+    public static List<WeightEntry> readHeader(Path file) throws IOException {
         Safetensors.Header h = Safetensors.readHeader(file);
         List<WeightEntry> out = new ArrayList<>();
         for (Safetensors.TensorInfo t : h.tensors().values()) {
@@ -140,7 +150,7 @@ public final class WeightIndex {
     }
 
     /** The key layout the checkpoint was written in. */
-    public WeightLayout layout() { return layout; }
+    public KeyLayout layout() { return layout; }
 
     /** The shard files, sorted. */
     public List<Path> shards() { return shards; }

@@ -1,4 +1,4 @@
-package org.leverplus.vlm;
+package org.leverplus.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,19 +15,19 @@ import java.util.List;
  * Typed reads from one Hugging Face JSON file. Every failure names the file and the key, and says what was expected
  * and what was found, so a user can fix a hand-edited config without reading our code.
  */
-final class ConfigJson {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+public final class ConfigJson {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Path file;
     private final JsonNode root;
 
-    ConfigJson(Path file, JsonNode root) {
+    public ConfigJson(Path file, JsonNode root) {
         this.file = file;
         this.root = root;
     }
 
     /** Reads {@code file}; a missing file or malformed JSON is an IOException naming it. */
-    static ConfigJson read(Path file) throws IOException {
+    public static ConfigJson read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "file not found");
         JsonNode root;
         try {
@@ -39,31 +39,31 @@ final class ConfigJson {
         return new ConfigJson(file, root);
     }
 
-    Path file() { return file; }
+    public Path file() { return file; }
 
-    JsonNode root() { return root; }
+    public JsonNode root() { return root; }
 
     /** The object under {@code key}, or null when absent; a non-object value is an error. */
-    ConfigJson child(String key) {
+    public ConfigJson child(String key) {
         JsonNode n = root.get(key);
         if (n == null || n.isNull()) return null;
         if (!n.isObject()) throw bad(key, "a JSON object", n);
         return new ConfigJson(file, n);
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         JsonNode n = root.get(key);
         return n != null && !n.isNull();
     }
 
-    int requireInt(String key) {
+    public int requireInt(String key) {
         if (!has(key)) throw missing(key);
         return asInt(key, root.get(key));
     }
 
-    int optInt(String key, int fallback) { return has(key) ? asInt(key, root.get(key)) : fallback; }
+    public int optInt(String key, int fallback) { return has(key) ? asInt(key, root.get(key)) : fallback; }
 
-    long optLong(String key, long fallback) {
+    public long optLong(String key, long fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         if (!n.isIntegralNumber() && !(n.isNumber() && n.asDouble() == Math.rint(n.asDouble())))
@@ -71,26 +71,26 @@ final class ConfigJson {
         return n.asLong();
     }
 
-    double optDouble(String key, double fallback) {
+    public double optDouble(String key, double fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         if (!n.isNumber()) throw bad(key, "a number", n);
         return n.asDouble();
     }
 
-    double requireDouble(String key) {
+    public double requireDouble(String key) {
         if (!has(key)) throw missing(key);
         return optDouble(key, Double.NaN);
     }
 
-    boolean optBool(String key, boolean fallback) {
+    public boolean optBool(String key, boolean fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         if (!n.isBoolean()) throw bad(key, "true or false", n);
         return n.asBoolean();
     }
 
-    String optString(String key, String fallback) {
+    public String optString(String key, String fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         if (!n.isTextual()) throw bad(key, "a string", n);
@@ -98,7 +98,7 @@ final class ConfigJson {
     }
 
     /** An int list; a single integer is accepted as a one-element list (HF allows both for eos_token_id). */
-    List<Integer> optIntList(String key, List<Integer> fallback) {
+    public List<Integer> optIntList(String key, List<Integer> fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         List<Integer> out = new ArrayList<>();
@@ -110,7 +110,7 @@ final class ConfigJson {
         return List.copyOf(out);
     }
 
-    List<Double> optDoubleList(String key, List<Double> fallback) {
+    public List<Double> optDoubleList(String key, List<Double> fallback) {
         if (!has(key)) return fallback;
         JsonNode n = root.get(key);
         if (!n.isArray()) throw bad(key, "an array of numbers", n);
@@ -129,13 +129,13 @@ final class ConfigJson {
         throw bad(key, "an integer", n);
     }
 
-    IllegalArgumentException missing(String key) {
+    public IllegalArgumentException missing(String key) {
         return new IllegalArgumentException(file + ": missing key \"" + key + "\"");
     }
 
-    IllegalArgumentException bad(String key, String expected, JsonNode found) {
+    public IllegalArgumentException bad(String key, String expected, JsonNode found) {
         return new IllegalArgumentException(file + ": key \"" + key + "\": expected " + expected + " but found " + found);
     }
 
-    static ObjectNode emptyObject() { return MAPPER.createObjectNode(); }
+    public static ObjectNode emptyObject() { return MAPPER.createObjectNode(); }
 }

@@ -1,5 +1,10 @@
 package org.leverplus.vlm;
 
+import org.bytedeco.pytorch.Tensor;
+import org.leverplus.hf.MatchReport;
+import org.leverplus.hf.SnapshotWeights;
+import org.leverplus.hf.WeightIndex;
+
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,8 +15,8 @@ import java.util.Map;
  * text decoder). {@code lm_head.weight} is required only when the embeddings are not tied; when tied it is allowed
  * but not needed (the 3B checkpoint has none).
  */
-public final class ExpectedWeights {
-    private ExpectedWeights() {}
+public final class Qwen25VlWeights {
+    private Qwen25VlWeights() {}
 
     /** The embedding matrix; also the output projection when {@code tie_word_embeddings}. */
     public static final String EMBED_TOKENS = "model.embed_tokens.weight";
@@ -67,35 +72,23 @@ public final class ExpectedWeights {
         return Collections.unmodifiableMap(m);
     }
 
+    /** Tensors a checkpoint may hold beyond {@link #of}: {@code lm_head.weight} when the embeddings are tied (a copy). */
+    public static Map<String, long[]> optional(Qwen25VlConfig c) {
+        return c.tieWordEmbeddings() ? Map.of(LM_HEAD, new long[]{c.vocabSize(), c.hiddenSize()}) : Map.of();
+    }
+
     /** Compares a snapshot's weights with what the config implies. */
     public static MatchReport match(Qwen25VlConfig c, WeightIndex index) {
-        Map<String, long[]> want = of(c);
-        java.util.List<String> missing = new java.util.ArrayList<>();
-        java.util.List<String> unexpected = new java.util.ArrayList<>();
-        java.util.List<String> shape = new java.util.ArrayList<>();
-        java.util.List<String> dtype = new java.util.ArrayList<>();
-        for (Map.Entry<String, long[]> e : want.entrySet()) {
-            WeightEntry w = index.entries().get(e.getKey());
-            if (w == null) {
-                missing.add(e.getKey());
-                continue;
-            }
-            if (!Arrays.equals(w.shape(), e.getValue()))
-                shape.add(e.getKey() + " (" + w.storedName() + " in " + w.file().getFileName() + "): expected "
-                        + Arrays.toString(e.getValue()) + " but found " + Arrays.toString(w.shape()));
-            if (!w.dtype().isFloatWeight())
-                dtype.add(e.getKey() + ": expected BF16, F16 or F32 but found " + w.dtype());
-        }
-        for (String name : index.names()) {
-            if (want.containsKey(name)) continue;
-            if (name.equals(LM_HEAD) && c.tieWordEmbeddings()) {
-                long[] s = index.entry(name).shape();
-                if (!Arrays.equals(s, new long[]{c.vocabSize(), c.hiddenSize()}))
-                    shape.add(LM_HEAD + ": expected " + Arrays.toString(new long[]{c.vocabSize(), c.hiddenSize()}) + " but found " + Arrays.toString(s));
-                continue;
-            }
-            unexpected.add(name);
-        }
-        return new MatchReport(missing, unexpected, shape, dtype);
+        return MatchReport.compare(of(c), optional(c), index);
+    }
+
+    /**
+     * The output projection: {@code lm_head.weight} when present, else the embedding matrix when the config ties
+     * them; an error otherwise.
+     */
+    public static Tensor lmHead(SnapshotWeights w, Qwen25VlConfig config) {
+        if (w.contains(LM_HEAD)) return w.get(LM_HEAD);
+        if (config.tieWordEmbeddings()) return w.get(EMBED_TOKENS);
+        throw new IllegalArgumentException("lm_head.weight not found in " + w.index().shards() + " and tie_word_embeddings is false");
     }
 }
