@@ -88,6 +88,11 @@ public final class VqaDataset {
                     textField(annotationsFile, "annotations", a, i, "answer_type", false),
                     answer == null ? "" : shared.computeIfAbsent(answer, s -> s), split));
         });
+        if (!questions.isEmpty()) {
+            long first = questions.keySet().stream().mapToLong(Long::longValue).min().getAsLong();
+            throw new IllegalArgumentException(questionsFile + ": question_id " + first + " has no annotation in " + annotationsFile
+                    + (questions.size() > 1 ? " (" + questions.size() + " questions without one)" : ""));
+        }
         recs.sort(Comparator.comparingLong(VqaRecord::questionId));
         List<VqaRecord> indexed = new ArrayList<>(recs.size());
         for (int i = 0; i < recs.size(); i++) {

@@ -75,6 +75,10 @@ class VqaDatasetTest {
         Files.writeString(a, "{\"annotations\": [{\"answers\": " + answers("x") + ", \"image_id\": 1, \"question_id\": 11}]}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VqaDataset.load(q, a, "val"));
         assertTrue(e.getMessage().contains("a.json: annotations[0]: question_id 11 has no question"), e.getMessage());
+        // a question without an annotation is named too (it would otherwise silently shift every later global id)
+        Files.writeString(q, "{\"questions\": [{\"image_id\": 1, \"question\": \"q1\", \"question_id\": 10}, {\"image_id\": 1, \"question\": \"q2\", \"question_id\": 11}]}");
+        e = assertThrows(IllegalArgumentException.class, () -> VqaDataset.load(q, a, "val"));
+        assertTrue(e.getMessage().contains("q.json: question_id 10 has no annotation in "), e.getMessage());
         Files.writeString(a, "{\"annotations\": [{\"answers\": " + answers("x"));
         IllegalArgumentException t = assertThrows(IllegalArgumentException.class, () -> VqaDataset.load(q, a, "val"));
         assertTrue(t.getMessage().contains("a.json") && t.getMessage().contains("truncated"), t.getMessage());

@@ -3,7 +3,7 @@ package org.leverplus.bench;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.ImageInput;
 import org.leverplus.vlm.engine.Prompt;
@@ -63,7 +63,7 @@ public final class VlmEngineBench {
         for (ImageInput c : cand) pool.add(new Icd(c, words(12), words(2)));
         System.out.println("| scenario | mode | prompts | seconds | prompts/s | GFLOP/prompt |");
         System.out.println("|---|---|---|---|---|---|");
-        try (Qwen25VlModel model = Qwen25VlModel.load(Snapshot.open(dir), ModelOptions.defaults())) {
+        try (Qwen25VlModel model = Qwen25VlModel.load(Qwen25VlSnapshot.open(dir), ModelOptions.defaults())) {
             if (profile) {
                 List<ScoreRequest> reqs = new ArrayList<>();
                 for (Icd c : pool.subList(0, 16)) reqs.add(prompt(sys, user, with(c, List.of(chosen[0])), query));
