@@ -41,11 +41,11 @@ final class ClipCommand implements Runnable {
 
     @Command(name = "make-tiny", description = "Write a tiny random CLIP snapshot in the real file format (config, weights, preprocessor, tokenizer).")
     static final class MakeTiny implements Callable<Integer> {
-        @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create.") Path out;
         @Option(names = "--geometry", defaultValue = "b32", description = "b32 (patch 32, like ViT-B/32) or l14 (patch 14, like ViT-L/14); default ${DEFAULT-VALUE}.") String geometry;
         @Option(names = "--dtype", defaultValue = "float32", description = "float32, bfloat16 or float16 (default ${DEFAULT-VALUE}).") String dtype;
-        @Option(names = "--seed", defaultValue = "0") long seed;
-        @Option(names = "--overwrite") boolean overwrite;
+        @Option(names = "--seed", defaultValue = "0", description = "Weight seed (default ${DEFAULT-VALUE}).") long seed;
+        @Option(names = "--overwrite", description = "Replace existing outputs.") boolean overwrite;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -70,7 +70,7 @@ final class ClipCommand implements Runnable {
     @Command(name = "tokenize", description = {"Tokenize with the snapshot's tokenizer.json as CLIP does (<|startoftext|> ... <|endoftext|>, cut to the text positions).",
             "Reads one JSON string per line from stdin; prints one JSON array of ids per line."})
     static final class Tokenize implements Callable<Integer> {
-        @Option(names = "--snapshot", required = true, paramLabel = "DIR") Path snapshot;
+        @Option(names = "--snapshot", required = true, paramLabel = "DIR", description = "CLIP snapshot directory (with tokenizer.json).") Path snapshot;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -106,9 +106,9 @@ final class ClipCommand implements Runnable {
     @Command(name = "preprocess", description = "CLIPImageProcessor on one image: writes pixel_values [3, H, W] float32.")
     static final class Preprocess implements Callable<Integer> {
         @Option(names = "--snapshot", required = true, paramLabel = "DIR", description = "Snapshot (preprocessor_config.json is read).") Path snapshot;
-        @Parameters(paramLabel = "IMAGE") Path image;
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--overwrite") boolean overwrite;
+        @Parameters(paramLabel = "IMAGE", description = "Image file.") Path image;
+        @Option(names = "--out", required = true, description = "Output pixel_values [3, 224, 224] float32 (safetensors).") Path out;
+        @Option(names = "--overwrite", description = "Replace existing outputs.") boolean overwrite;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {

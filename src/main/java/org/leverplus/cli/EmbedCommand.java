@@ -21,17 +21,17 @@ import java.util.concurrent.Callable;
         "selector: normalize(mean(normalize(image), normalize(text))) (ViT-B/32); image|text: normalised sampler features (ViT-L/14).",
         "Interrupted runs resume from finished chunks."})
 final class EmbedCommand implements Callable<Integer> {
-    @Option(names = "--snapshot", required = true, paramLabel = "DIR") Path snapshot;
+    @Option(names = "--snapshot", required = true, paramLabel = "DIR", description = "CLIP snapshot directory (config.json, *.safetensors, tokenizer.json, preprocessor_config.json).") Path snapshot;
     @Option(names = "--kind", defaultValue = "selector", description = "selector, image or text (default ${DEFAULT-VALUE}).") String kind;
-    @Option(names = "--out", required = true, paramLabel = "E.safetensors") Path out;
+    @Option(names = "--out", required = true, paramLabel = "E.safetensors", description = "Output embeddings [N, d] float32 (safetensors).") Path out;
     @Mixin DatasetOptions data;
-    @Option(names = "--batch-size", defaultValue = "32") int batchSize;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Items per model batch (default ${DEFAULT-VALUE}).") int batchSize;
     @Option(names = "--chunk-rows", defaultValue = "4096", description = "Rows per resumable chunk (default ${DEFAULT-VALUE}).") int chunkRows;
     @Option(names = "--decode-threads", description = "Image decode threads (default: cores - 1, at least 1).") Integer decodeThreads;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N].") String device;
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16.") String dtype;
     @Option(names = "--skip-bad", description = "Turn unreadable images into zero rows (listed in the summary and the file's metadata) instead of failing.") boolean skipBad;
-    @Option(names = "--overwrite") boolean overwrite;
+    @Option(names = "--overwrite", description = "Replace an existing output.") boolean overwrite;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {

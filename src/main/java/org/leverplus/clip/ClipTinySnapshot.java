@@ -199,7 +199,7 @@ public final class ClipTinySnapshot {
 
     private static Path writeJson(ObjectMapper json, Path file, ObjectNode node, boolean overwrite) throws IOException {
         try (AtomicOutput o = AtomicOutput.create(file, overwrite)) {
-            json.writerWithDefaultPrettyPrinter().writeValue(o.stream(), node);
+            o.stream().write(json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node)); // writeValue would close the stream before the commit
             o.commit();
         }
         return file;
