@@ -89,7 +89,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards; duplicate query keys are an error unless --on-duplicate is given) or the SFT shard files of lever generate sft (shard order, from their .meta.json).")
     static final class Merge extends Sub {
         @Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files;
         @Option(names = "--out", required = true) Path out;
@@ -98,6 +98,12 @@ final class DataCommand implements Runnable {
         @Option(names = "--json") boolean json;
 
         @Override public Integer call() throws Exception {
+            if (org.leverplus.datagen.SftMerge.isSftFile(files.get(0))) {
+                // SFT beam shards of lever generate sft: put in shard order, concatenated
+                int n = org.leverplus.datagen.SftMerge.run(files, out, overwrite);
+                say("merged %d SFT files: %d anchors -> %s%n", files.size(), n, out);
+                return 0;
+            }
             RlMerge.Report r = RlMerge.run(files, out, RlMerge.OnDuplicate.parse(onDuplicate), overwrite);
             if (json) {
                 ObjectNode o = JsonSupport.mapper().valueToTree(r);

@@ -33,7 +33,7 @@ public final class VlmEngine implements AutoCloseable {
     private final Map<String, Long> imageIds = new HashMap<>();
     private final LinkedHashMap<PrefixKey, KvCache> prefixes = new LinkedHashMap<>(16, 0.75f, true);
     private final Device device;
-    private long prefixHits, prefixMisses, visionCalls;
+    private long prefixHits, prefixMisses, visionCalls, tokensComputed;
 
     public VlmEngine(Qwen25VlModel model, EngineOptions options) {
         this.model = model;
@@ -177,6 +177,7 @@ public final class VlmEngine implements AutoCloseable {
             int len = Math.min(to, p.length()) - from;
             int off = padLeft ? lmax - len : 0;
             column[r] = off;
+            tokensComputed += len;
             embed(p);
             embeds.select(0, r).narrow(0, off, len).copy_(p.embeds().narrow(0, from, len));
             long[][] mp = p.positions().positions();
@@ -201,7 +202,21 @@ public final class VlmEngine implements AutoCloseable {
     /** Vision-tower passes so far (one per image not found in the cache). */
     public long visionCalls() { return visionCalls; }
 
+    /** Prompt tokens run through the decoder so far (padding excluded; shared prefixes counted once per pass). */
+    public long tokensComputed() { return tokensComputed; }
+
     public ImageEmbeddingCache imageCache() { return images; }
+
+    /**
+     * Forgets the remembered prefix KV caches and the image numbering used to order requests, so that what runs next
+     * is batched exactly as it would be in a fresh engine (the image-embedding cache is kept: an image's embedding
+     * does not depend on what else was encoded). A unit of work (an anchor of the SFT beam search) that starts with
+     * this gives bit-identical results whether or not other units ran before it in the same process.
+     */
+    public void resetSharing() {
+        clearPrefixes();
+        imageIds.clear();
+    }
 
     /** Drops the remembered prefix KV caches. */
     public void clearPrefixes() {
