@@ -43,6 +43,8 @@ final class SftJournal implements AutoCloseable {
      */
     static SftJournal open(Path path, ObjectNode header) throws IOException {
         Map<Integer, JsonNode> done = new LinkedHashMap<>();
+        // compared as read back (a long written as 4096 reads back as an int)
+        JsonNode expected = JSON.readTree(JSON.writeValueAsString(header));
         if (Files.exists(path)) {
             byte[] bytes = Files.readAllBytes(path);
             int start = 0, line = 0;
@@ -60,7 +62,7 @@ final class SftJournal implements AutoCloseable {
                     throw new IllegalArgumentException(path + " line " + line + ": not valid JSON (delete the journal to start over)");
                 }
                 if (line == 1) {
-                    if (!header.equals(n.get("settings")))
+                    if (!expected.equals(n.get("settings")))
                         throw new IllegalArgumentException(path + ": written by a run with other settings or inputs (delete it to start over, "
                                 + "or rerun with the same settings): journal " + n.get("settings") + " vs now " + header);
                 } else {

@@ -91,6 +91,9 @@ public final class SftRun {
 
     private SftRun() {}
 
+    /** Tests only: throw after this many anchors were journaled in a run (a crash right after a flush); -1 = never. */
+    static int crashAfterAnchors = -1;
+
     /** The sidecar of {@code out}: {@code SFT.json -> SFT.meta.json}. */
     public static Path metaPath(Path out) {
         String name = out.getFileName().toString();
@@ -131,6 +134,7 @@ public final class SftRun {
         }
 
         ObjectNode settings = settings(o);
+        Files.createDirectories(o.out().toAbsolutePath().getParent());
         TorchRuntime.init();
         Snapshot snap = Snapshot.open(o.snapshot());
         int resumed, skipped = 0;
@@ -158,6 +162,7 @@ public final class SftRun {
                     }
                     done++;
                     progress(progress, done, todo.size(), search.promptsScored(), t1);
+                    if (done == crashAfterAnchors) throw new IllegalStateException("simulated crash after " + done + " anchors");
                 }
                 visions = engine.visionCalls();
                 hits = engine.prefixHits();
