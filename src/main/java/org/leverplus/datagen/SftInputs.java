@@ -123,7 +123,7 @@ public final class SftInputs {
                 if (prev != null) throw new IllegalArgumentException(where + ": id " + id + " appears twice");
             }
         }
-        String desc = "items " + file;
+        String desc = "items " + file.toAbsolutePath().normalize();
         return new Items() {
             @Override public SftItem get(int id) { return items.get(id); }
 
@@ -136,7 +136,7 @@ public final class SftInputs {
     /** Items from the official files of {@code kind}/{@code split} in {@code dataDir}, images under {@code images}. */
     public static Items official(VqaDataset.Kind kind, Path dataDir, String split, Path images) throws IOException {
         VqaDataset ds = VqaDataset.load(kind, dataDir, split);
-        String desc = kind.name().toLowerCase(java.util.Locale.ROOT) + " " + split + " (" + dataDir + ", images " + images + ")";
+        String desc = kind.name().toLowerCase(java.util.Locale.ROOT) + " " + split + " (" + dataDir.toAbsolutePath().normalize() + ", images " + images.toAbsolutePath().normalize() + ")";
         return new Items() {
             @Override public SftItem get(int id) {
                 if (id < 0 || id >= ds.size()) return null;

@@ -213,7 +213,7 @@ public final class SftRun {
         s.put("dataset", o.items().describe());
         s.set("search", o.search().toJson());
         ObjectNode m = s.putObject("model");
-        m.put("dtype", o.model().dtype().toString().toLowerCase(Locale.ROOT));
+        m.put("dtype", o.model().dtype() == org.bytedeco.pytorch.global.torch.ScalarType.BFloat16 ? "bfloat16" : "float32");
         m.put("device", o.model().device());
         ObjectNode e = s.putObject("engine");
         e.put("image_cache", o.engine().imageCache());
