@@ -38,6 +38,7 @@ final class GenerateSftCommand implements Callable<Integer> {
     @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.") boolean noPrefixCache;
     @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).") long batchTokens;
     @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).") int batchSize;
+    @Option(names = "--batch-vision", description = "Run each anchor's uncached images through the vision tower several per pass (faster on a GPU; a resumed or sharded run then equals an uninterrupted one only within float tolerance).") boolean batchVision;
     @Option(names = "--overwrite", description = "Replace an existing output.") boolean overwrite;
 
     /**
@@ -70,7 +71,7 @@ final class GenerateSftCommand implements Callable<Integer> {
         BeamSearchSettings search = new BeamSearchSettings(beamSize, shots, BeamSearchSettings.Order.parse(order), BeamSearchSettings.TopK.parse(topK));
         EngineOptions engine = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
         ModelOptions model = new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device)));
-        SftRun.Summary s = SftRun.run(new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, limit,
+        SftRun.Summary s = SftRun.run(new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, batchVision, limit,
                 SftRun.Shard.parse(shard), skipBad, overwrite), System.err);
         System.out.println("generate sft: " + s + " -> " + out);
         return 0;

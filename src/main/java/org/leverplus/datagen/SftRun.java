@@ -67,24 +67,26 @@ public final class SftRun {
     /**
      * Everything a run needs.
      *
+     * @param batchVision several uncached images per vision pass (see {@link InfoScoreBeamSearch}; resume then equal
+     *                    within float tolerance, not byte for byte)
      * @param limit at most this many anchors (the first ones in the pools file, before sharding); 0 = all
      */
     public record Options(Path snapshot, Path pools, Path out, SftInputs.Items items, BeamSearchSettings search,
-                          ModelOptions model, EngineOptions engine, int limit, Shard shard, boolean skipBad, boolean overwrite) {
+                          ModelOptions model, EngineOptions engine, boolean batchVision, int limit, Shard shard, boolean skipBad, boolean overwrite) {
         public Options {
             if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0 but is " + limit);
         }
     }
 
     /** What a run did. */
-    public record Summary(int anchors, int resumed, int skipped, long promptsScored, long visionCalls, long prefixHits,
+    public record Summary(int anchors, int resumed, int skipped, long promptsScored, long visionCalls, long visionBatches, long prefixHits,
                           long prefixMisses, long tokensComputed, long promptTokens, double seconds) {
         @Override public String toString() {
             return String.format(Locale.ROOT, "%d anchors searched (%d from the journal, %d skipped) in %.1f s (%.3f anchors/s); "
-                            + "%d prompts scored (%.1f/s), %d vision passes, prefix cache %d hits / %d misses, "
+                            + "%d prompts scored (%.1f/s), %d images through the vision tower (%d batched passes), prefix cache %d hits / %d misses, "
                             + "%d tokens computed vs %d without caches (%.2fx fewer)",
                     anchors, resumed, skipped, seconds, anchors / Math.max(seconds, 1e-9), promptsScored, promptsScored / Math.max(seconds, 1e-9),
-                    visionCalls, prefixHits, prefixMisses, tokensComputed, promptTokens,
+                    visionCalls, visionBatches, prefixHits, prefixMisses, tokensComputed, promptTokens,
                     tokensComputed == 0 ? 0.0 : (double) promptTokens / tokensComputed);
         }
     }
@@ -138,7 +140,7 @@ public final class SftRun {
         TorchRuntime.init();
         Snapshot snap = Snapshot.open(o.snapshot());
         int resumed, skipped = 0;
-        long visions, hits, misses, tokens;
+        long visions, batches, hits, misses, tokens;
         InfoScoreBeamSearch search;
         try (SftJournal journal = SftJournal.open(journalPath, settings)) {
             resumed = 0;
@@ -150,7 +152,7 @@ public final class SftRun {
             try (Qwen25VlModel model = Qwen25VlModel.load(snap, o.model());
                  VlmEngine engine = new VlmEngine(model, o.engine());
                  QwenTokenizer tokenizer = QwenTokenizer.load(snap.tokenizerJson())) {
-                search = new InfoScoreBeamSearch(engine, tokenizer, snap.preprocessorConfig(), o.search());
+                search = new InfoScoreBeamSearch(engine, tokenizer, snap.preprocessorConfig(), o.search(), o.batchVision());
                 long t1 = System.nanoTime();
                 int done = 0;
                 for (int a : todo) {
@@ -165,6 +167,7 @@ public final class SftRun {
                     if (done == crashAfterAnchors) throw new IllegalStateException("simulated crash after " + done + " anchors");
                 }
                 visions = engine.visionCalls();
+                batches = engine.visionBatches();
                 hits = engine.prefixHits();
                 misses = engine.prefixMisses();
                 tokens = engine.tokensComputed();
@@ -197,7 +200,7 @@ public final class SftRun {
             }
         }
         Files.deleteIfExists(journalPath);
-        return new Summary(anchors.size(), resumed, skipped, search.promptsScored(), visions, hits, misses, tokens,
+        return new Summary(anchors.size(), resumed, skipped, search.promptsScored(), visions, batches, hits, misses, tokens,
                 search.promptTokens(), (System.nanoTime() - t0) / 1e9);
     }
 
@@ -221,6 +224,7 @@ public final class SftRun {
         e.put("batch_tokens", o.engine().maxBatchTokens());
         e.put("batch_size", o.engine().maxBatchSize());
         e.put("pad_left", o.engine().padLeft());
+        e.put("batch_vision", o.batchVision());
         e.put("answer_tokens", "separate (the answer's own tokens)");
         s.put("limit", o.limit());
         s.put("shard", o.shard().toString());

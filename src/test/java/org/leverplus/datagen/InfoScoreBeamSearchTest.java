@@ -101,7 +101,8 @@ class InfoScoreBeamSearchTest {
 
     /** Compares with the reference; returns the negative controls that broke the comparison. */
     List<SftReference.Variant> compare(BeamSearchSettings s, int anchor, SftReference.Variant... controls) throws Exception {
-        InfoScoreBeamSearch search = new InfoScoreBeamSearch(cached, tokenizer, snap.preprocessorConfig(), s);
+        // batched vision passes in right order (the option is off by default), one image per pass in left order
+        InfoScoreBeamSearch search = new InfoScoreBeamSearch(cached, tokenizer, snap.preprocessorConfig(), s, s.order() == BeamSearchSettings.Order.RIGHT);
         AnchorBeams got = search.search(items.get(anchor), pool(anchor));
         boolean left = s.order() == BeamSearchSettings.Order.LEFT, largest = s.perBeamTopK() == BeamSearchSettings.TopK.LARGEST;
         SftReference.Result want = reference.run(items.get(anchor), pool(anchor), s.beamSize(), s.shots(), left, largest, SftReference.Variant.INTENDED);

@@ -49,7 +49,7 @@ class SftRunTest {
 
     static SftRun.Options options(Path pools, Path out, int limit, SftRun.Shard shard, boolean skipBad) {
         return new SftRun.Options(snap, pools, out, items, new BeamSearchSettings(2, 2, BeamSearchSettings.Order.LEFT, BeamSearchSettings.TopK.LARGEST),
-                ModelOptions.defaults(), EngineOptions.defaults().withBatch(4096, 8), limit, shard, skipBad, false);
+                ModelOptions.defaults(), EngineOptions.defaults().withBatch(4096, 8), false, limit, shard, skipBad, false);
     }
 
     static Path single;
@@ -169,7 +169,7 @@ class SftRunTest {
             Files.writeString(p, cases[i][0]);
             Path out = tmp.resolve("bad/out" + i + ".json");
             SftRun.Options o = options(p, out, 0, SftRun.Shard.all(), false);
-            o = new SftRun.Options(o.snapshot(), o.pools(), o.out(), withMissing, o.search(), o.model(), o.engine(), 0, o.shard(), false, false);
+            o = new SftRun.Options(o.snapshot(), o.pools(), o.out(), withMissing, o.search(), o.model(), o.engine(), false, 0, o.shard(), false, false);
             SftRun.Options fo = o;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SftRun.run(fo, null));
             assertTrue(e.getMessage().startsWith(p.toString()) && e.getMessage().contains(cases[i][1]), e.getMessage());
@@ -179,7 +179,7 @@ class SftRunTest {
         Path p = tmp.resolve("bad0.json");
         Path out = tmp.resolve("bad/skipped.json");
         SftRun.Options o = options(p, out, 0, SftRun.Shard.all(), true);
-        o = new SftRun.Options(o.snapshot(), o.pools(), o.out(), withMissing, o.search(), o.model(), o.engine(), 0, o.shard(), true, false);
+        o = new SftRun.Options(o.snapshot(), o.pools(), o.out(), withMissing, o.search(), o.model(), o.engine(), false, 0, o.shard(), true, false);
         SftRun.Summary s = SftRun.run(o, null);
         assertEquals(1, s.skipped());
         assertEquals(List.of("6"), List.copyOf(SftBeamData.read(out).entries().stream().map(SftBeamEntry::key).toList()));
