@@ -89,7 +89,7 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards); duplicate query keys are an error unless --on-duplicate is given.")
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge RL data files (rounds, shards; duplicate query keys are an error unless --on-duplicate is given) or the SFT shard files of lever generate sft (shard order, from their .meta.json).")
     static final class Merge extends Sub {
         @Parameters(paramLabel = "FILE", arity = "1..*", description = "RL data files, merged in this order.") List<Path> files;
         @Option(names = "--out", required = true, description = "Output file.") Path out;
@@ -98,8 +98,9 @@ final class DataCommand implements Runnable {
         @Option(names = "--json", description = "Print the report as JSON.") boolean json;
 
         @Override public Integer call() throws Exception {
-            if (org.leverplus.data.SftBeamData.isSft(files.get(0))) {   // SFT shards of `lever generate sft --shard i/n`, in shard order
-                int n = org.leverplus.data.SftBeamData.merge(files, out, overwrite);
+            if (org.leverplus.datagen.SftMerge.isSftFile(files.get(0))) {
+                // SFT beam shards of lever generate sft: put in shard order, concatenated
+                int n = org.leverplus.datagen.SftMerge.run(files, out, overwrite);
                 say("merged %d SFT files: %d anchors -> %s%n", files.size(), n, out);
                 return 0;
             }

@@ -17,7 +17,7 @@ final class VlmMakeTinyCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--layout", defaultValue = "legacy", description = "Key layout: legacy (visual.*, model.*) or new (model.visual.*, model.language_model.*) (default ${DEFAULT-VALUE}).")
     String layout;
-    @Option(names = "--preset", defaultValue = "tiny", description = "tiny (hidden 32) or bench (3B-shaped, hidden 256) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "tiny", description = "tiny (hidden 32), bench (3B-shaped, hidden 256, compact vocabulary) or bench-vocab (bench with Qwen's real vocabulary, for prompts made with the real tokenizer) (default ${DEFAULT-VALUE}).")
     String preset;
     @Option(names = "--seed", defaultValue = "1234", description = "Weight seed (default ${DEFAULT-VALUE}).")
     long seed;
@@ -36,7 +36,8 @@ final class VlmMakeTinyCommand implements Callable<Integer> {
         ModelDims d = switch (preset) {
             case "tiny" -> TinySnapshotWriter.tiny();
             case "bench" -> TinySnapshotWriter.bench();
-            default -> throw new IllegalArgumentException("--preset must be tiny or bench, got '" + preset + "'");
+            case "bench-vocab" -> TinySnapshotWriter.benchRealVocab();
+            default -> throw new IllegalArgumentException("--preset must be tiny, bench or bench-vocab, got '" + preset + "'");
         };
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target) && !Files.isDirectory(target))

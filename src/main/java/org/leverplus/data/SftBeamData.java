@@ -54,47 +54,6 @@ public record SftBeamData(List<SftBeamEntry> entries, Map<String, JsonNode> extr
         }
     }
 
-    /**
-     * Concatenates SFT files (shards of one run, in shard order) into one; an anchor in two files is an error naming
-     * it and both files.
-     */
-    public static int merge(List<Path> inputs, Path out, boolean overwrite) throws IOException {
-        List<SftBeamEntry> all = new ArrayList<>();
-        Map<String, Path> seen = new LinkedHashMap<>();
-        for (Path in : inputs) {
-            for (SftBeamEntry e : read(in).entries()) {
-                Path before = seen.put(e.key(), in);
-                if (before != null) throw new IllegalArgumentException("anchor " + e.key() + " is in both " + before + " and " + in);
-                all.add(e);
-            }
-        }
-        new SftBeamData(all, Map.of(), false).write(out, overwrite);
-        return all.size();
-    }
-
-    /** Whether a data file holds SFT beams (its first anchor has {@code id_list}) rather than RL data. */
-    public static boolean isSft(Path file) throws IOException {
-        boolean[] sft = {false};
-        try (var in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 16);
-             var p = org.leverplus.io.JsonSupport.factory().createParser(in)) {
-            try {
-                RawTopLevel.stream(p, file.toString(), (key, value) -> {
-                    if (RlDataReader.isQueryKey(key)) {
-                        sft[0] = value != null && value.has("id_list");
-                        throw new StopScan();
-                    }
-                });
-            } catch (StopScan stop) {
-                // the first anchor decides
-            }
-        }
-        return sft[0];
-    }
-
-    private static final class StopScan extends RuntimeException {
-        StopScan() { super(null, null, false, false); }
-    }
-
     /** Total number of beams (sequences). */
     public long beamCount() {
         long n = 0;

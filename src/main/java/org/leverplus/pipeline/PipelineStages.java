@@ -67,7 +67,7 @@ public final class PipelineStages {
         }, lever));
         s.add(new CommandStage("sft_data", List.of("sample"), List.of("dataset", "vlm", "sft_data"), PipelineStages::vlmInputs, (c, ctx) -> {
             List<String> a = new ArrayList<>(List.of("generate", "sft", "--dataset", c.string("dataset", "name"),
-                    "--data-dir", req(c, "dataset", "data_dir"), "--train-images", req(c, "dataset", "train_images"),
+                    "--data-dir", req(c, "dataset", "data_dir"), "--images", req(c, "dataset", "train_images"), "--split", "train",
                     "--pools", ctx.dirOf("sample").resolve("pools.json").toString(), "--snapshot", req(c, "vlm", "snapshot"),
                     "--out", ctx.dir().resolve("sft.json").toString(), "--beam-size", str(c.integer("sft_data", "beam_size")),
                     "--shots", str(c.integer("sft_data", "shots")), "--order", c.string("sft_data", "order"),

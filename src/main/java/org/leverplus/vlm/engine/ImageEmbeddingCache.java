@@ -25,6 +25,9 @@ public final class ImageEmbeddingCache implements AutoCloseable {
         return t;
     }
 
+    /** Whether an embedding is cached (counts neither a hit nor a miss). */
+    public boolean contains(String key) { return map.containsKey(key); }
+
     /** Stores an owned tensor (the caller has detached it from its scope). */
     public void put(String key, Tensor t) {
         Tensor old = map.put(key, t);

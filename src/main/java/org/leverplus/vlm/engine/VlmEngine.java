@@ -33,7 +33,7 @@ public final class VlmEngine implements AutoCloseable {
     private final Map<String, Long> imageIds = new HashMap<>();
     private final LinkedHashMap<PrefixKey, KvCache> prefixes = new LinkedHashMap<>(16, 0.75f, true);
     private final Device device;
-    private long prefixHits, prefixMisses, visionCalls;
+    private long prefixHits, prefixMisses, visionCalls, visionBatches, tokensComputed;
 
     public VlmEngine(Qwen25VlModel model, EngineOptions options) {
         this.model = model;
@@ -103,6 +103,60 @@ public final class VlmEngine implements AutoCloseable {
         images.put(im.key(), t);
         return t;
     }
+
+    /**
+     * Runs the vision tower for every image of {@code ims} that is not cached yet, several images per pass (up to
+     * {@code maxBatchTokens} patches), and caches the results, so that later prompts find them. Without the image cache
+     * this does nothing (each occurrence is encoded where it is used). Every image's attention stays within its own
+     * windows, so an image's embedding does not depend on the others in its pass (a test checks this bit for bit).
+     */
+    public void encodeImages(List<ImageInput> ims) {
+        if (images == null) return;
+        LinkedHashMap<String, ImageInput> todo = new LinkedHashMap<>();
+        for (ImageInput im : ims) if (!images.contains(im.key())) todo.putIfAbsent(im.key(), im);
+        List<ImageInput> batch = new ArrayList<>();
+        long patches = 0;
+        for (ImageInput im : todo.values()) {
+            long p = (long) im.grid()[0] * im.grid()[1] * im.grid()[2];
+            if (!batch.isEmpty() && patches + p > options.maxBatchTokens()) {
+                encodeBatch(batch);
+                batch.clear();
+                patches = 0;
+            }
+            batch.add(im);
+            patches += p;
+        }
+        if (!batch.isEmpty()) encodeBatch(batch);
+    }
+
+    private void encodeBatch(List<ImageInput> batch) {
+        if (batch.size() == 1) {
+            imageEmbedding(batch.get(0));
+            return;
+        }
+        int merge = model.dims().vision().mergeSize();
+        try (TensorScope s = TensorScope.open()) {
+            Tensor[] pv = new Tensor[batch.size()];
+            List<int[]> grids = new ArrayList<>();
+            for (int i = 0; i < pv.length; i++) {
+                pv[i] = batch.get(i).pixelValues();
+                grids.add(batch.get(i).grid());
+            }
+            visionCalls += batch.size();
+            visionBatches++;
+            Tensor out = model.visual().forward(Tensors.cat(0, pv), grids);
+            long row = 0;
+            for (ImageInput im : batch) {
+                int n = im.tokens(merge);
+                Tensor t = Tensors.retain(out.narrow(0, row, n).clone());
+                row += n;
+                images.put(im.key(), t);
+            }
+        }
+    }
+
+    /** Vision-tower calls that encoded more than one image (see {@link #encodeImages}). */
+    public long visionBatches() { return visionBatches; }
 
     private Tensor encode(ImageInput im) {
         visionCalls++;
@@ -177,6 +231,7 @@ public final class VlmEngine implements AutoCloseable {
             int len = Math.min(to, p.length()) - from;
             int off = padLeft ? lmax - len : 0;
             column[r] = off;
+            tokensComputed += len;
             embed(p);
             embeds.select(0, r).narrow(0, off, len).copy_(p.embeds().narrow(0, from, len));
             long[][] mp = p.positions().positions();
@@ -200,6 +255,9 @@ public final class VlmEngine implements AutoCloseable {
 
     /** Vision-tower passes so far (one per image not found in the cache). */
     public long visionCalls() { return visionCalls; }
+
+    /** Prompt tokens run through the decoder so far (padding excluded; shared prefixes counted once per pass). */
+    public long tokensComputed() { return tokensComputed; }
 
     public ImageEmbeddingCache imageCache() { return images; }
 

@@ -59,6 +59,16 @@ public final class TinySnapshotWriter {
                 new ModelDims.Vision(6, 128, 344, 4, 256, 14, 2, 2, 112, List.of(2, 5), 3));
     }
 
+    /**
+     * {@link #bench()} with Qwen's real 151,936-token vocabulary and special ids, so that Lever-Plus-level prompts made
+     * with the real tokenizer run on it (SFT data benchmarks). Answer scoring evaluates the output projection only at
+     * answer positions, so the larger vocabulary adds little compute there.
+     */
+    public static ModelDims benchRealVocab() {
+        ModelDims b = bench();
+        return new ModelDims(256, 1376, 5, 8, 2, 1e-6, 1e6, List.of(4, 6, 6), 151936, true, List.of(IM_END), IMAGE_PAD, VISION_START, b.vision());
+    }
+
     /** The ids that go with {@code d}: compact when the vocabulary is too small for the real ones. */
     public static SpecialIds idsFor(ModelDims d) {
         return d.vocab() > SpecialIds.REAL.videoPad() ? SpecialIds.REAL : SpecialIds.COMPACT;
