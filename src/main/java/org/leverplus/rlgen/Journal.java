@@ -44,7 +44,7 @@ final class Journal implements AutoCloseable {
                 String line = new String(all, start, i - start, StandardCharsets.UTF_8);
                 JsonNode n = JSON.readTree(line);
                 if (lineNo++ == 0) {
-                    if (!settings.equals(n.get("settings")))
+                    if (!JSON.writeValueAsString(settings).equals(JSON.writeValueAsString(n.get("settings"))))   // as text: number node types differ after parsing
                         throw new IllegalArgumentException(file + ": the journal was written with other settings (" + n.get("settings")
                                 + "); rerun with the same options, or delete the journal to start over");
                 } else {

@@ -43,6 +43,9 @@ import java.util.TreeMap;
  * 0), label every answer with the official metric ({@link CandidateLabel}), score {@code vqa_gt_prob} by teacher
  * forcing each distinct normalised human answer (exact answer spans), and write RL data in the k64 format.
  *
+ * <p>With a pools file the query is removed from its own pool (the original kept it there and only excluded its
+ * position); with the full dataset as pool its position is excluded and pointers are global ids.
+ *
  * <p>Work is journalled a chunk at a time ({@link Journal}); a rerun skips finished queries, and the output is
  * assembled from the journal in query order, so a resumed run writes the same bytes as an uninterrupted one.
  * Chunks are fixed slices of the full query list and shards are contiguous runs of whole chunks, so every query is
@@ -168,7 +171,7 @@ public final class RlGenerator {
         long t0 = System.nanoTime();
         Summary now = new Summary();
         try (Journal j = Journal.open(journalFile, runSettings)) {
-            int resumed = 0;
+            int resumed = 0, chunksNow = 0;
             for (int q : mine) if (j.done().containsKey(Integer.toString(q))) resumed++;
             if (resumed > 0 && progress != null) progress.println("generate rl: resuming, " + resumed + " of " + mine.size() + " queries already done");
             for (int c = 0; c < mine.size(); c += s.chunk()) {
@@ -180,6 +183,8 @@ public final class RlGenerator {
                 j.append(recs);
                 for (ObjectNode r : recs) now.add(r);
                 progress(progress, now, j.done().size(), mine.size(), resumed, t0);
+                if (++chunksNow == Integer.getInteger("lever.rlgen.stopAfterChunks", -1))                  // test hook: a crash right after a journal write
+                    throw new IllegalStateException("stopped after " + chunksNow + " chunks (lever.rlgen.stopAfterChunks)");
             }
             Summary total = new Summary();
             try (RlDataWriter w = RlDataWriter.open(out, overwrite)) {
@@ -218,6 +223,9 @@ public final class RlGenerator {
 
     /** Journal records for a chunk of queries (in the chunk's order). */
     List<ObjectNode> processChunk(List<Integer> chunk) throws IOException {
+        // Shared-prefix KV caches left by earlier chunks would change how this chunk's prompts are split into passes
+        // (and so the last bits of the results): every chunk starts without them, so a resumed run is byte-identical.
+        vlm.engine().clearPrefixes();
         try (TensorScope scope = TensorScope.open()) {
             Map<Path, ImageInput> images = new HashMap<>();
             List<Pending> pending = new ArrayList<>();
@@ -340,7 +348,7 @@ public final class RlGenerator {
         }
         int[] p = pools.get(q);
         if (p == null) throw new IllegalArgumentException("query " + q + " has no pool in the pools file");
-        return p;
+        return java.util.Arrays.stream(p).filter(id -> id != q).toArray();   // a query is never in its own pool
     }
 
     private ObjectNode candidateJson(CandidateSequence c, int[] pool) {
