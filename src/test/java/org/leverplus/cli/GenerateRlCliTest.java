@@ -125,6 +125,33 @@ class GenerateRlCliTest {
             }
         }
         assertEquals(answers0.size(), d.queries().get(0).query().get("gt_answers_raw").size());
+        // vqa_gt_prob against its definition: sum over distinct normalised answers a of p(a) * min(count(a) / 3, 1),
+        // p(a) from lever vlm score on the candidate's prompt with answer a (the items: 6 x answer, 3 x "two", 1 x "!")
+        RlQuery q0 = d.queries().get(0);
+        RlCandidate c0 = q0.candidates().get(0);
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder req = new StringBuilder();
+        Map<String, Double> weight = new LinkedHashMap<>(Map.of(QA[0][1], 1.0, "two", 1.0, "!", 1.0 / 3));
+        for (String ans : weight.keySet()) {
+            ObjectNode line = json.createObjectNode();
+            line.put("id", ans);
+            var icds = line.putArray("icds");
+            for (int g : c0.globalPointer())
+                icds.addObject().put("image", IMAGES.resolve(PICS[g % PICS.length]).toString()).put("question", QA[g][0]).put("answer", QA[g][1]);
+            line.putObject("query").put("image", IMAGES.resolve(PICS[0]).toString()).put("question", QA[0][0]);
+            line.put("answer", ans);
+            req.append(json.writeValueAsString(line)).append('\n');
+        }
+        Path reqFile = dir.resolve("gt-req.jsonl"), scored = dir.resolve("gt-scores.jsonl");
+        Files.writeString(reqFile, req.toString());
+        SelectorCliTest.Run sc = SelectorCliTest.run("vlm", "score", "--snapshot", snap.toString(), "--requests", reqFile.toString(), "--out", scored.toString());
+        assertEquals(0, sc.code(), sc.out() + sc.err());
+        double expected = 0;
+        for (String l : Files.readAllLines(scored)) {
+            JsonNode n = json.readTree(l);
+            expected += n.get("prob").asDouble() * weight.get(n.get("id").asText());
+        }
+        assertEquals(expected, c0.vqaGtProb(), 1e-5 * expected);
         // lever data validate / stats read it; lever train trains on it
         SelectorCliTest.Run v = SelectorCliTest.run("data", "validate", out.toString());
         assertEquals(0, v.code(), v.out() + v.err());
