@@ -8,7 +8,6 @@ import org.leverplus.data.Embeddings;
 import org.leverplus.data.RlDataWriter;
 import org.leverplus.data.RlQuery;
 import org.leverplus.selector.Tensors;
-import org.leverplus.torch.TensorScope;
 import org.leverplus.vlm.engine.Generation;
 import org.leverplus.vlm.engine.GenerationSettings;
 import org.leverplus.vlm.engine.ImageInput;
@@ -226,7 +225,9 @@ public final class RlGenerator {
         // Shared-prefix KV caches left by earlier chunks would change how this chunk's prompts are split into passes
         // (and so the last bits of the results): every chunk starts without them, so a resumed run is byte-identical.
         vlm.engine().clearPrefixes();
-        try (TensorScope scope = TensorScope.open()) {
+        // No TensorScope around the VLM calls: the engine and model keep lazily built tensors (caches) that must
+        // outlive this chunk; the engine scopes its own temporaries. Image inputs are owned by the GC, as in VlmRun.
+        {
             Map<Path, ImageInput> images = new HashMap<>();
             List<Pending> pending = new ArrayList<>();
             List<Prompt> prompts = new ArrayList<>();
@@ -239,6 +240,8 @@ public final class RlGenerator {
                 float[][] pe = new float[pool.length][];
                 for (int j = 0; j < pool.length; j++) { excluded[j] = pool[j] == q; pe[j] = embeddings.row(pool[j]); }
                 ObjectNode stats = JsonNodeFactory.instance.objectNode();
+                // no TensorScope here either: with one, the selector's parameters were released after some chunks
+                // (a crash in PointerSelector.attentionLayer); its small temporaries are left to the GC
                 List<CandidateSequence> cands = proposals.propose(new ProposalContext(embeddings.row(q), pe, excluded, s.shots(),
                         ProposalContext.randomFor(s.seed(), Integer.toString(q))));
                 AnswerSources.Found found = answers.find(item.annotationKey());
