@@ -88,8 +88,12 @@ public final class PipelineStages {
         String selectorStage = "sft_train";
         if (hasRlGenerator) {
             s.add(new CommandStage("rl_data", List.of("embed", "sample", "sft_train"), List.of("dataset", "vlm", "rl_data"), PipelineStages::vlmInputs, (c, ctx) -> {
-                List<String> gen = new ArrayList<>(List.of("generate", "rl", "--dataset", c.string("dataset", "name"),
-                        "--data-dir", req(c, "dataset", "data_dir"), "--train-images", req(c, "dataset", "train_images"),
+                VqaDataset.Kind kind = c.string("dataset", "name").equals("vqav2") ? VqaDataset.Kind.VQAV2 : VqaDataset.Kind.OKVQA;
+                Path data = c.requiredPath("dataset", "data_dir");
+                List<String> gen = new ArrayList<>(List.of("generate", "rl", "--questions", data.resolve(kind.questionsFile("train")).toString(),
+                        "--annotations", annotations(c).toString(), "--images", req(c, "dataset", "train_images"), "--split", "train",
+                        "--val-questions", data.resolve(kind.questionsFile("val")).toString(),
+                        "--val-annotations", data.resolve(kind.annotationsFile("val")).toString(),
                         "--pools", ctx.dirOf("sample").resolve("pools.json").toString(), "--snapshot", req(c, "vlm", "snapshot"),
                         "--checkpoint", finalCheckpoint(c, ctx.dirOf("sft_train"), "sft_train").toString(),
                         "--embeddings", feature(ctx, "selector_train").toString(), "--shots", str(c.integer("rl_data", "shots")),

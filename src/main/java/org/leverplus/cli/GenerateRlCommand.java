@@ -1,0 +1,200 @@
+package org.leverplus.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.leverplus.data.Embeddings;
+import org.leverplus.rlgen.AnswerSources;
+import org.leverplus.rlgen.GenDataset;
+import org.leverplus.rlgen.PoolsFile;
+import org.leverplus.rlgen.Proposals;
+import org.leverplus.rlgen.RlGenerator;
+import org.leverplus.selector.PointerSelector;
+import org.leverplus.selector.SelectorCheckpoint;
+import org.leverplus.torch.Devices;
+import org.leverplus.torch.TorchRuntime;
+import org.leverplus.vlm.Qwen25VlSnapshot;
+import org.leverplus.vlm.engine.EngineOptions;
+import org.leverplus.vlm.engine.GenerationSettings;
+import org.leverplus.vlm.engine.VlmEngine;
+import org.leverplus.vlm.engine.VlmRun;
+import org.leverplus.vlm.image.QwenImageProcessor;
+import org.leverplus.vlm.model.ModelOptions;
+import org.leverplus.vlm.model.Qwen25VlModel;
+import org.leverplus.vlm.text.IcdPromptBuilder;
+import org.leverplus.vlm.text.QwenTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code lever generate rl}: RL data (proposals labelled by the VLM with the official metric), see docs/rl-data.md. */
+@Command(name = "rl", description = "RL data: candidate ICD sequences per query, answered by the VLM and graded with the official VQA metric (k64 format).")
+final class GenerateRlCommand implements Callable<Integer> {
+    // dataset
+    @Option(names = "--items", description = "Items file, JSON Lines {\"id\",\"image\",\"question\",\"answer\"?,\"answers\"?} (images relative to it).")
+    Path items;
+    @Option(names = "--questions", description = "Official questions file (with --annotations and --images).")
+    Path questions;
+    @Option(names = "--annotations", description = "Official annotations file.")
+    Path annotations;
+    @Option(names = "--images", description = "COCO image folder of the split.")
+    Path images;
+    @Option(names = "--split", defaultValue = "train", description = "Split name of the dataset (default ${DEFAULT-VALUE}).")
+    String split;
+    @Option(names = "--val-questions", description = "Second annotation source (questions), tried after the dataset's own answers.")
+    Path valQuestions;
+    @Option(names = "--val-annotations", description = "Second annotation source (annotations).")
+    Path valAnnotations;
+    // queries and pools
+    @Option(names = "--pools", description = "Pools file {anchor: [ids]} (lever sample's pools.json): queries = anchors, in file order.")
+    Path pools;
+    @Option(names = "--pool", description = "'full': every item is every query's pool (queries = --queries range).")
+    String pool;
+    @Option(names = "--queries", description = "With --pool full: query ids START:END (end exclusive; default all).")
+    String queries;
+    // models
+    @Option(names = "--checkpoint", description = "Selector checkpoint for beam/sample proposals (loaded strictly).")
+    Path checkpoint;
+    @Option(names = "--embeddings", required = true, description = "Embeddings of every id (safetensors).")
+    Path embeddings;
+    @Option(names = "--snapshot", required = true, description = "Qwen2.5-VL snapshot directory.")
+    Path snapshot;
+    @Option(names = "--out", required = true, description = "Output RL data file (k64 format).")
+    Path out;
+    @Option(names = "--overwrite", description = "Replace an existing output file.")
+    boolean overwrite;
+    @Option(names = "--journal", description = "Journal of finished queries (default OUT.journal.jsonl).")
+    Path journal;
+    // proposals
+    @Option(names = "--shots", defaultValue = "2", description = "ICDs per candidate sequence (default ${DEFAULT-VALUE}).")
+    int shots;
+    @Option(names = "--proposers", defaultValue = "beam,sample,retrieval,random", description = "Which proposers run (default ${DEFAULT-VALUE}).")
+    String proposers;
+    @Option(names = "--beam-width", defaultValue = "5") int beamWidth;
+    @Option(names = "--temperatures", defaultValue = "1.0,1.3", split = ",") List<Double> temperatures;
+    @Option(names = "--samples-per-temperature", defaultValue = "2") int samplesPerTemperature;
+    @Option(names = "--retrieval", defaultValue = "3", description = "Retrieval combinations (default ${DEFAULT-VALUE}).") int retrieval;
+    @Option(names = "--random", defaultValue = "2", description = "Random sets (default ${DEFAULT-VALUE}).") int random;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    // labelling
+    @Option(names = "--allow-fallback", description = "Keep candidates the official metric cannot grade, labelled 'fallback' (default: drop and count them).")
+    boolean allowFallback;
+    @Option(names = "--num-beams", defaultValue = "3") int numBeams;
+    @Option(names = "--max-new-tokens", defaultValue = "5") int maxNewTokens;
+    // run
+    @Option(names = "--chunk", defaultValue = "16", description = "Queries generated together (default ${DEFAULT-VALUE}).")
+    int chunk;
+    @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this run does the i-th of n contiguous parts (default ${DEFAULT-VALUE}).")
+    String shard;
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N queries (0 = all).")
+    int limit;
+    @Option(names = "--dtype", defaultValue = "float32") String dtype;
+    @Option(names = "--device", defaultValue = "cpu") String device;
+    @Option(names = "--no-image-cache") boolean noImageCache;
+    @Option(names = "--no-prefix-cache") boolean noPrefixCache;
+    @Option(names = "--batch-tokens", defaultValue = "16384") long batchTokens;
+    @Option(names = "--batch-size", defaultValue = "64") int batchSize;
+
+    @Override public Integer call() throws Exception {
+        TorchRuntime.init();
+        String[] sh = shard.split("/");
+        if (sh.length != 2) throw new IllegalArgumentException("--shard must be i/n, got " + shard);
+        RlGenerator.Settings s = new RlGenerator.Settings(shots, proposers,
+                new Proposals.Settings(beamWidth, temperatures, samplesPerTemperature, retrieval, random),
+                seed, chunk, allowFallback, Integer.parseInt(sh[0].trim()), Integer.parseInt(sh[1].trim()), limit);
+        GenDataset data;
+        if (items != null) {
+            if (questions != null || annotations != null) throw new IllegalArgumentException("give either --items or --questions/--annotations/--images");
+            data = GenDataset.items(items, split);
+        } else {
+            if (questions == null || annotations == null || images == null)
+                throw new IllegalArgumentException("the dataset: --items FILE, or --questions, --annotations and --images");
+            data = GenDataset.official(questions, annotations, split, images);
+        }
+        AnswerSources answers = new AnswerSources().addDataset(data);
+        if ((valQuestions == null) != (valAnnotations == null)) throw new IllegalArgumentException("--val-questions and --val-annotations go together");
+        if (valQuestions != null) answers.addOfficial("val", valQuestions, valAnnotations);
+
+        Map<Integer, int[]> poolMap = null;
+        List<Integer> queryIds = new ArrayList<>();
+        if (pools != null) {
+            if (pool != null) throw new IllegalArgumentException("give either --pools FILE or --pool full");
+            poolMap = PoolsFile.read(pools);
+            queryIds.addAll(poolMap.keySet());
+        } else {
+            if (!"full".equals(pool)) throw new IllegalArgumentException("the candidate pools: --pools FILE or --pool full");
+            int from = 0, to = data.size();
+            if (queries != null) {
+                String[] r = queries.split(":");
+                from = Integer.parseInt(r[0].trim());
+                to = Math.min(data.size(), Integer.parseInt(r[1].trim()));
+            }
+            for (int i = from; i < to; i++) queryIds.add(i);
+        }
+        Embeddings emb = Embeddings.readSafetensors(embeddings);
+
+        boolean needsSelector = proposers.contains("beam") || proposers.contains("sample");
+        if (needsSelector && checkpoint == null) throw new IllegalArgumentException("the beam and sample proposers need --checkpoint (or pass --proposers retrieval,random)");
+        SelectorCheckpoint.Loaded sel = needsSelector ? SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict()) : null;
+        try (sel) {
+            PointerSelector model = sel == null ? null : sel.model();
+            if (model != null) {
+                model.train(false);
+                if (model.config().dModel() != emb.dim())
+                    throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + emb.dim());
+            }
+            Proposals props = Proposals.parse(proposers, model, s.proposal());
+            Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
+            GenerationSettings gen = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(snapshot));
+            EngineOptions eo = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
+            try (QwenTokenizer tok = QwenTokenizer.load(snap.tokenizerJson());
+                 Qwen25VlModel vlmModel = Qwen25VlModel.load(snap, new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device))));
+                 VlmEngine engine = new VlmEngine(vlmModel, eo)) {
+                RlGenerator.Vlm vlm = new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
+                        new QwenImageProcessor(snap.preprocessorConfig()), gen, snapshot.getFileName().toString());
+                RlGenerator g = new RlGenerator(data, poolMap, queryIds, emb, props, answers, vlm, s);
+                ObjectNode settings = runSettings(s, answers, gen);
+                Path j = journal != null ? journal : out.resolveSibling(out.getFileName() + ".journal.jsonl");
+                RlGenerator.Summary sum = g.run(out, j, settings, overwrite, System.err);
+                System.out.println("generate rl: " + sum + " -> " + out);
+            }
+        }
+        return 0;
+    }
+
+    /** Everything that determines the output (the journal refuses to resume under other settings). */
+    private ObjectNode runSettings(RlGenerator.Settings s, AnswerSources answers, GenerationSettings gen) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("vqa_model", snapshot.getFileName().toString());
+        ObjectNode g = o.putObject("task_gen_args");
+        g.put("max_new_tokens", gen.maxNewTokens()).put("num_beams", gen.numBeams()).put("length_penalty", 0.0)
+                .put("min_new_tokens", 0).put("do_sample", false);
+        ObjectNode ev = o.putObject("eval");
+        ArrayNode src = ev.putArray("annotation_sources");
+        answers.splits().forEach(src::add);
+        o.put("strict_eval", !s.allowFallback());
+        o.put("dataset", items != null ? items.toString() : questions + " + " + annotations);
+        o.put("pools", pools != null ? pools.toString() : "full" + (queries == null ? "" : " " + queries));
+        o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
+        o.put("embeddings", embeddings.toString());
+        o.put("shots", s.shots());
+        o.put("proposers", s.proposers());
+        o.put("beam_width", s.proposal().beamWidth());
+        ArrayNode t = o.putArray("temperatures");
+        s.proposal().temperatures().forEach(t::add);
+        o.put("samples_per_temperature", s.proposal().samplesPerTemperature());
+        o.put("retrieval", s.proposal().retrieval());
+        o.put("random", s.proposal().random());
+        o.put("seed", s.seed());
+        o.put("chunk", s.chunk());
+        o.put("limit", s.limit());
+        o.put("shard", s.shard() + "/" + s.shards());
+        o.put("dtype", dtype);
+        return o;
+    }
+}
