@@ -75,17 +75,17 @@ final class GenerateRlCommand implements Callable<Integer> {
     int shots;
     @Option(names = "--proposers", defaultValue = "beam,sample,retrieval,random", description = "Which proposers run (default ${DEFAULT-VALUE}).")
     String proposers;
-    @Option(names = "--beam-width", defaultValue = "5") int beamWidth;
-    @Option(names = "--temperatures", defaultValue = "1.0,1.3", split = ",") List<Double> temperatures;
-    @Option(names = "--samples-per-temperature", defaultValue = "2") int samplesPerTemperature;
+    @Option(names = "--beam-width", defaultValue = "5", description = "Selector beam proposals: beam width (default ${DEFAULT-VALUE}).") int beamWidth;
+    @Option(names = "--temperatures", defaultValue = "1.0,1.3", split = ",", description = "Selector sampling temperatures (default ${DEFAULT-VALUE}).") List<Double> temperatures;
+    @Option(names = "--samples-per-temperature", defaultValue = "2", description = "Sampled sequences per temperature (default ${DEFAULT-VALUE}).") int samplesPerTemperature;
     @Option(names = "--retrieval", defaultValue = "3", description = "Retrieval combinations (default ${DEFAULT-VALUE}).") int retrieval;
     @Option(names = "--random", defaultValue = "2", description = "Random sets (default ${DEFAULT-VALUE}).") int random;
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampling and random proposers (default ${DEFAULT-VALUE}).") long seed;
     // labelling
     @Option(names = "--allow-fallback", description = "Keep candidates the official metric cannot grade, labelled 'fallback' (default: drop and count them).")
     boolean allowFallback;
-    @Option(names = "--num-beams", defaultValue = "3") int numBeams;
-    @Option(names = "--max-new-tokens", defaultValue = "5") int maxNewTokens;
+    @Option(names = "--num-beams", defaultValue = "3", description = "VLM generation beams (default ${DEFAULT-VALUE}, Lever-Plus's).") int numBeams;
+    @Option(names = "--max-new-tokens", defaultValue = "5", description = "VLM new tokens (default ${DEFAULT-VALUE}, Lever-Plus's).") int maxNewTokens;
     // run
     @Option(names = "--chunk", defaultValue = "16", description = "Queries generated together (default ${DEFAULT-VALUE}).")
     int chunk;
@@ -93,12 +93,12 @@ final class GenerateRlCommand implements Callable<Integer> {
     String shard;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N queries (0 = all).")
     int limit;
-    @Option(names = "--dtype", defaultValue = "float32") String dtype;
-    @Option(names = "--device", defaultValue = "cpu") String device;
-    @Option(names = "--no-image-cache") boolean noImageCache;
-    @Option(names = "--no-prefix-cache") boolean noPrefixCache;
-    @Option(names = "--batch-tokens", defaultValue = "16384") long batchTokens;
-    @Option(names = "--batch-size", defaultValue = "64") int batchSize;
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default ${DEFAULT-VALUE}).") String dtype;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).") String device;
+    @Option(names = "--no-image-cache", description = "Run the vision tower for every image occurrence.") boolean noImageCache;
+    @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.") boolean noPrefixCache;
+    @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).") long batchTokens;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).") int batchSize;
 
     @Override public Integer call() throws Exception {
         TorchRuntime.init();

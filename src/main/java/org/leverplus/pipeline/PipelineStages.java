@@ -24,7 +24,8 @@ public final class PipelineStages {
 
     static Path feature(StageContext ctx, String key) { return ctx.dirOf("embed").resolve(key + ".safetensors"); }
 
-    static boolean has(PipelineConfig c, String key) { return c.path("embed", key) != null; }
+    /** Whether the embed stage provides a feature file: given in the configuration, or computed from clip.snapshot. */
+    static boolean has(PipelineConfig c, String key) { return c.path("embed", key) != null || c.path("clip", "snapshot") != null; }
 
     /**
      * The standard stages. {@code hasRlGenerator}: whether this build has {@code lever generate rl}; without it the
@@ -35,18 +36,49 @@ public final class PipelineStages {
         s.add(new Stage() {
             @Override public String name() { return "embed"; }
             @Override public List<String> dependsOn() { return List.of(); }
-            @Override public com.fasterxml.jackson.databind.JsonNode settings(PipelineConfig c) { return c.section("embed"); }
+            @Override public com.fasterxml.jackson.databind.JsonNode settings(PipelineConfig c) {
+                com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+                o.set("embed", c.section("embed"));
+                o.set("clip", c.section("clip"));
+                o.put("dataset", c.string("dataset", "name"));
+                return o;
+            }
             @Override public Map<String, Path> inputs(PipelineConfig c) {
                 Map<String, Path> m = new LinkedHashMap<>();
-                for (String k : FEATURES) if (has(c, k)) m.put("embed." + k, c.path("embed", k));
+                for (String k : FEATURES) if (c.path("embed", k) != null) m.put("embed." + k, c.path("embed", k));
+                if (c.path("clip", "snapshot") != null) {
+                    m.put("clip.snapshot", c.path("clip", "snapshot"));
+                    if (c.path("clip", "sampler_snapshot") != null) m.put("clip.sampler_snapshot", c.path("clip", "sampler_snapshot"));
+                    m.put("dataset.data_dir", c.requiredPath("dataset", "data_dir"));
+                    m.put("dataset.train_images", c.requiredPath("dataset", "train_images"));
+                    m.put("dataset.val_images", c.requiredPath("dataset", "val_images"));
+                }
                 return m;
             }
-            @Override public void run(StageContext ctx) throws IOException {
-                if (!has(ctx.config(), "selector_train"))
-                    throw ctx.config().error("embed", "selector_train", "is required: this build takes the CLIP feature files as inputs");
+            @Override public void run(StageContext ctx) throws Exception {
+                PipelineConfig c = ctx.config();
+                Path clip = c.path("clip", "snapshot");
+                if (c.path("embed", "selector_train") == null && clip == null)
+                    throw c.error("embed", "selector_train", "is required unless clip.snapshot is given (then lever embed computes it)");
                 for (String k : FEATURES) {
-                    Path p = ctx.config().path("embed", k);
-                    if (p != null) Files.createSymbolicLink(feature(ctx, k), p.toAbsolutePath());
+                    Path p = c.path("embed", k);
+                    if (p != null) {
+                        Files.createSymbolicLink(feature(ctx, k), p.toAbsolutePath());
+                        continue;
+                    }
+                    if (clip == null) continue;
+                    // selector_train -> selector of the train split; clip_val_image -> image features of val; ...
+                    String kind = k.startsWith("selector") ? "selector" : k.endsWith("image") ? "image" : "text";
+                    String split = k.contains("train") ? "train" : "val";
+                    Path snap = kind.equals("selector") || c.path("clip", "sampler_snapshot") == null ? clip : c.path("clip", "sampler_snapshot");
+                    List<String> a = new ArrayList<>(List.of("embed", "--snapshot", snap.toString(), "--kind", kind,
+                            "--dataset", c.string("dataset", "name"), "--data-dir", req(c, "dataset", "data_dir"), "--split", split,
+                            "--images", req(c, "dataset", split + "_images"), "--device", c.string("clip", "device"),
+                            "--out", feature(ctx, k).toString()));
+                    a.addAll(c.strings("embed", "extra_args"));
+                    ctx.log().println("[embed] lever " + String.join(" ", a));
+                    int code = lever.run(a);
+                    if (code != 0) throw new IllegalStateException("stage embed: `lever " + String.join(" ", a) + "` exited with " + code);
                 }
             }
         });
