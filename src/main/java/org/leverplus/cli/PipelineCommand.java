@@ -3,6 +3,7 @@ package org.leverplus.cli;
 import org.leverplus.pipeline.Pipeline;
 import org.leverplus.pipeline.PipelineConfig;
 import org.leverplus.pipeline.PipelineStages;
+import org.leverplus.pipeline.ProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,12 +23,12 @@ final class PipelineCommand implements Runnable {
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    /** The standard stages, each running its lever command in this JVM. */
+    /** The standard stages, each running its lever command in a process of its own ({@link ProcessRunner}). */
     static Pipeline pipeline(Path file) throws Exception {
         PipelineConfig c = PipelineConfig.read(file);
         CommandLine root = LeverCli.commandLine();
         boolean rl = root.getSubcommands().get("generate").getSubcommands().containsKey("rl");
-        return new Pipeline(c, PipelineStages.standard(args -> LeverCli.commandLine().execute(args.toArray(String[]::new)), rl));
+        return new Pipeline(c, PipelineStages.standard(new ProcessRunner(LeverCli.class.getName()), rl));
     }
 
     @Command(name = "run", description = "Run the stages that are not done (a stage whose manifest matches is skipped).")
