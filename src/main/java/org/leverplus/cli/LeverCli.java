@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 DataCommand.class,
                 MetricCommand.class,
                 VlmCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
