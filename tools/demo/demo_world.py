@@ -153,10 +153,14 @@ def make_split(split, n_images, first_image_id, seed):
         image_id = first_image_id + i
         s = scene(rng)
         images[image_id] = render(s, rng)
-        types = rng.choices(QTYPES, QWEIGHTS, k=3)
-        for k, qt in enumerate(types):
+        types = []
+        while len(types) < 3:  # three different question types per image, as VQAv2 asks different questions
+            qt = rng.choices(QTYPES, QWEIGHTS)[0]
             if qt == "position" and s["n"] != 1:
                 qt = "count"
+            if qt not in types:
+                types.append(qt)
+        for k, qt in enumerate(types):
             conv = None
             if qt == "ambiguous":
                 conv = CONVENTION_OF_BG[s["bg"]] if rng.random() < 0.85 else rng.choice(CONVENTIONS)

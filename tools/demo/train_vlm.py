@@ -2,10 +2,12 @@
 """Trains the Lever demo VLM: a tiny Qwen2.5-VL (same architecture, forward and key layout as the 3B model) that
 answers the demo world's questions and takes its answer convention from in-context demonstrations (ICDs).
 
-How it was run (Debian /usr/bin/python3, torch 1.13 CPU, 2 shared cores):
-    nice /usr/bin/python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo [STEPS]
-(see the RUN LOG line at the end of this header for the measured time). Needs demo_world.py to have written
-OUT/dataset and OUT/vlm/tokenizer.json first. Deterministic for a given STEPS (fixed seeds, 1-2 threads).
+How it was run (Debian /usr/bin/python3, torch 1.13 CPU with Debian's generic BLAS, 2 shared cores):
+    DEMO_AUX=1 DEMO_LR=2e-3 nice /usr/bin/python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo 220 - - 3 3
+    (arguments: OUT STEPS [eval] [INIT snapshot weights or -] [SEED] [MAX_ICDS]; see docs/demo.md for the time taken).
+Needs demo_world.py to have written OUT/dataset and OUT/vlm/tokenizer.json first. Deterministic for given arguments
+(fixed seeds). A first attempt without the auxiliary loss (DEMO_AUX=0, lr 5e-3, 380 steps) collapsed the vision tower
+to a constant output and answered from question priors only; the auxiliary loss below fixed that.
 
 Training corpus: fresh scenes from demo_world's renderer (never the dataset's images), rendered as Lever-Plus ICD
 prompts exactly as org.leverplus.vlm.text.IcdPromptBuilder.leverPlus builds them (Qwen2-VL chat template, the
@@ -256,6 +258,8 @@ def batch_hidden(W, seqs):
 
 # --------------------------------------------------------------------------------------------------------------
 # Training corpus
+AUX_WEIGHT = float(os.environ.get("DEMO_AUX", "0"))  # the committed model was trained with DEMO_AUX=1
+ICD_CHOICES = [0, 1, 2, 2, 2, 3]
 PRIOR = [0.45, 0.35, 0.20]  # color, shape, count: the convention a prompt without a revealing ICD should default to
 
 
@@ -267,18 +271,18 @@ def item(rng, conv):
     q, a, _, _ = world.question(s, qt, rng, conv if qt == "ambiguous" else None)
     if qt != "ambiguous" and a in world.SYNONYMS and rng.random() < 0.1:
         a = rng.choice(world.SYNONYMS[a])  # ICD answers sometimes use a synonym, as annotators do
-    return q, a, pixel_values(world.jpeg_roundtrip(world.render(s, rng)))
+    return q, a, pixel_values(world.jpeg_roundtrip(world.render(s, rng))), s
 
 
 def example(rng):
-    k = rng.choice([0, 1, 2, 2, 2, 3])
+    k = rng.choice(ICD_CHOICES)
     shared = rng.choices(world.CONVENTIONS, PRIOR)[0]
     items = []
     for _ in range(k + 1):
         conv = shared if rng.random() < 0.9 else rng.choice(world.CONVENTIONS)
         items.append(item(rng, conv))
     # the query's canonical answer (no synonyms for the query)
-    q, a, pv = items[-1]
+    q, a, pv, _ = items[-1]
     for syn, alts in world.SYNONYMS.items():
         if a in alts:
             a = syn
@@ -293,20 +297,34 @@ def example(rng):
         targets += list(range(s, len(ids)))
     else:
         targets += list(range(span[0], span[1] + 1))  # answer + <|im_end|>
-    return ids, [x[2] for x in items], targets
+    # auxiliary targets (AUX_WEIGHT > 0): the hidden state at each <|vision_end|> predicts the image's colour,
+    # shape and count words (positions the prompt never generates from), so the vision tower has a short path to a loss
+    ends = [p for p, tok in enumerate(ids) if tok == VISION_END]
+    aux = [(p, TOK.encode(w)[0]) for p, x in zip(ends, items) for w in (x[3]["color"], x[3]["shape"], str(x[3]["n"]))]
+    return ids, [x[2] for x in items], targets, aux
 
 
 def loss_of(W, batch):
-    h = batch_hidden(W, [(ids, imgs) for ids, imgs, _ in batch])
+    h = batch_hidden(W, [(x[0], x[1]) for x in batch])
     P = len(PREFIX)
     rows, cols, tgt = [], [], []
-    for b, (ids, _, targets) in enumerate(batch):
+    for b, (ids, _, targets, _) in enumerate(batch):
         for t in targets:
             rows.append(b)
             cols.append(t - 1 - P)
             tgt.append(ids[t])
     logits = h[torch.tensor(rows), torch.tensor(cols)] @ W["model.embed_tokens.weight"].t()
-    return F.cross_entropy(logits, torch.tensor(tgt))
+    loss = F.cross_entropy(logits, torch.tensor(tgt))
+    if AUX_WEIGHT > 0:
+        rows, cols, tgt = [], [], []
+        for b, x in enumerate(batch):
+            for p, w in x[3]:
+                rows.append(b)
+                cols.append(p - P)
+                tgt.append(w)
+        aux = h[torch.tensor(rows), torch.tensor(cols)] @ W["model.embed_tokens.weight"].t()
+        loss = loss + AUX_WEIGHT * F.cross_entropy(aux, torch.tensor(tgt))
+    return loss
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -408,7 +426,7 @@ def check_against_reference(W, rng):
     Wd = {k: t.detach() for k, t in W.items()}
     worst = 0.0
     for n in range(3):
-        ids, imgs, _ = example(rng)
+        ids, imgs, _, _ = example(rng)
         h = batch_hidden(Wd, [(ids, imgs)])[0, :len(ids) - len(PREFIX)]
         mine = h @ Wd["model.embed_tokens.weight"].t()
         full, _ = ref.full_logits(Wd, ids, torch.cat(imgs), [GRID] * len(imgs))
@@ -417,15 +435,31 @@ def check_against_reference(W, rng):
     return worst
 
 
-def main(out, steps, do_eval=False):
+def load_snapshot_weights(path):
+    import struct
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    W = {}
+    for k, v in header.items():
+        if k != "__metadata__":
+            a, b = v["data_offsets"]
+            W[k] = torch.from_numpy(np.frombuffer(raw[8 + n + a:8 + n + b], dtype="<f4").copy()).view(v["shape"]).requires_grad_(True)
+    return W
+
+
+def main(out, steps, do_eval=False, init=None, seed=1, max_icds=3):
     t0 = time.time()
-    rng = random.Random(1)
-    W = init_weights()
-    opt = torch.optim.AdamW(W.values(), lr=5e-3, weight_decay=0.01)
+    rng = random.Random(seed)
+    W = init_weights() if not init or init == "-" else load_snapshot_weights(init)
+    global ICD_CHOICES
+    ICD_CHOICES = [k for k in [0, 1, 2, 2, 2, 3] if k <= max_icds]
+    peak = float(os.environ.get("DEMO_LR", "5e-3"))  # the committed model: DEMO_LR=2e-3
+    opt = torch.optim.AdamW(W.values(), lr=peak, weight_decay=0.01)
     B = 16
     warm = 30
     for step in range(steps):
-        lr = 5e-3 * min(1.0, (step + 1) / warm) * (0.5 * (1 + math.cos(math.pi * step / steps)) * 0.95 + 0.05)
+        lr = peak * min(1.0, (step + 1) / warm) * (0.5 * (1 + math.cos(math.pi * step / steps)) * 0.95 + 0.05)
         for g in opt.param_groups:
             g["lr"] = lr
         batch = [example(rng) for _ in range(B)]
@@ -436,7 +470,7 @@ def main(out, steps, do_eval=False):
         opt.step()
         if step % 25 == 0 or step == steps - 1:
             print("step %d loss %.4f lr %.5f %.0fs" % (step, float(loss), lr, time.time() - t0), flush=True)
-        if step % 100 == 99:
+        if step % 50 == 49:
             write_snapshot(W, out)
     diff = check_against_reference(W, random.Random(99))
     print("batched forward vs tools/qwen25vl_reference.py full_logits: max |diff| %.2e" % diff)
@@ -449,4 +483,5 @@ def main(out, steps, do_eval=False):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 380, len(sys.argv) > 3 and sys.argv[3] == "eval")
+    args = sys.argv[1:] + [None] * 6
+    main(args[0], int(args[1]) if args[1] else 220, args[2] == "eval", args[3], int(args[4] or 3), int(args[5] or 3))

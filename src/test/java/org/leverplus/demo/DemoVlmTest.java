@@ -83,7 +83,15 @@ class DemoVlmTest {
         List<VqaRecord> all = val.records();
         List<List<VqaRecord>> none = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) none.add(List.of());
-        double zero = generate("zero", none, all).stream().mapToDouble(CorrectnessLabel::acc).average().orElseThrow();
+        List<CorrectnessLabel> zeroLabels = generate("zero", none, all);
+        double zero = zeroLabels.stream().mapToDouble(CorrectnessLabel::acc).average().orElseThrow();
+        java.util.Map<String, double[]> byType = new java.util.TreeMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            double[] t = byType.computeIfAbsent(all.get(i).questionType(), k -> new double[2]);
+            t[0]++;
+            t[1] += zeroLabels.get(i).acc();
+        }
+        byType.forEach((k, t) -> System.out.printf(Locale.ROOT, "  zero-shot %-18s n=%3d acc %.3f%n", k, (int) t[0], t[1] / t[0]));
 
         Random rnd = new Random(42);
         List<VqaRecord> queries = new ArrayList<>();
