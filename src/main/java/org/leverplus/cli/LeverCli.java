@@ -29,6 +29,7 @@ import java.io.PrintWriter;
                 PipelineCommand.class,
                 ReportCommand.class,
                 InspectCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class LeverCli implements Runnable {
