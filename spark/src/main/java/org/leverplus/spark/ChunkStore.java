@@ -3,22 +3,20 @@ package org.leverplus.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.leverplus.io.AtomicOutput;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -88,28 +86,17 @@ public final class ChunkStore implements java.io.Serializable {
         return write(target, lines);
     }
 
-    private boolean write(Path target, List<String> lines) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
-                 BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8))) {
-                for (String l : lines) {
-                    w.write(l);
-                    w.newLine();
-                }
-                w.flush();
-                ch.force(true);
-            }
-            if (Files.exists(target)) return false;
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException(dir() + ": the file system cannot rename atomically; chunk output needs one that can", e);
-            }
+    /** Writes {@code target} through the one atomic writer; false when it exists (another attempt committed first). */
+    private static boolean write(Path target, List<String> lines) throws IOException {
+        if (Files.exists(target)) return false;
+        try (AtomicOutput o = AtomicOutput.create(target, false)) {
+            Writer w = new OutputStreamWriter(o.stream(), StandardCharsets.UTF_8);
+            for (String l : lines) w.write(l + "\n");
+            w.flush();
+            o.commit(); // without overwrite: the first commit wins, a later one is refused
             return true;
-        } finally {
-            Files.deleteIfExists(tmp);
+        } catch (FileAlreadyExistsException e) {
+            return false;
         }
     }
 
@@ -121,27 +108,19 @@ public final class ChunkStore implements java.io.Serializable {
         for (int i = 0; i < count; i++) {
             if (!committed(i)) throw new IllegalStateException(chunkFile(i) + ": chunk " + i + " of " + count + " is missing");
         }
-        if (Files.exists(out) && !overwrite) throw new FileAlreadyExistsException(out + " exists (use --overwrite to replace it)");
-        Path abs = out.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp");
         long lines = 0;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                for (int i = 0; i < count; i++) {
-                    try (FileChannel in = FileChannel.open(chunkFile(i), StandardOpenOption.READ)) {
-                        long size = in.size(), pos = 0;
-                        while (pos < size) pos += in.transferTo(pos, size - pos, ch);
-                    }
-                    try (Stream<String> s = Files.lines(chunkFile(i))) {
-                        lines += s.count();
-                    }
+        try (AtomicOutput o = AtomicOutput.create(out, overwrite)) {
+            FileChannel ch = o.channel();
+            for (int i = 0; i < count; i++) {
+                try (FileChannel in = FileChannel.open(chunkFile(i), StandardOpenOption.READ)) {
+                    long size = in.size(), pos = 0;
+                    while (pos < size) pos += in.transferTo(pos, size - pos, ch);
                 }
-                ch.force(true);
+                try (Stream<String> st = Files.lines(chunkFile(i))) {
+                    lines += st.count();
+                }
             }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            o.commit();
         }
         return lines;
     }
