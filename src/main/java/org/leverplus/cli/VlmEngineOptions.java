@@ -42,5 +42,22 @@ final class VlmEngineOptions {
         EngineOptions e = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
         return new VlmRun.Settings(new ModelOptions(ModelOptions.parseDtype(dtype), dev), e, chunk, overwrite);
     }
-}
 
+    /** Prints a run's summary: the --json object, or one line ({@code what}: summary -> out). */
+    int report(String what, VlmRun.Summary s) throws java.io.IOException {
+        if (json) {
+            var j = LeverCli.jsonSummary();
+            j.put("out", out.toString());
+            j.put("prompts", s.prompts());
+            j.put("seconds", s.seconds());
+            j.put("prompts_per_s", s.promptsPerSecond());
+            j.put("vision_passes", s.visionCalls());
+            j.put("prefix_cache_hits", s.prefixHits());
+            j.put("prefix_cache_misses", s.prefixMisses());
+            LeverCli.printJson(j);
+        } else {
+            System.out.println(what + ": " + s + " -> " + out);
+        }
+        return 0;
+    }
+}

@@ -23,20 +23,7 @@ final class VlmGenerateCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         VlmRun.Summary s = VlmRun.generate(o.snapshot, o.requests, o.out, o.settings(), generationSettings(), System.err);
-        if (o.json) {
-            var j = LeverCli.jsonSummary();
-            j.put("out", o.out.toString());
-            j.put("prompts", s.prompts());
-            j.put("seconds", s.seconds());
-            j.put("prompts_per_s", s.promptsPerSecond());
-            j.put("vision_passes", s.visionCalls());
-            j.put("prefix_cache_hits", s.prefixHits());
-            j.put("prefix_cache_misses", s.prefixMisses());
-            LeverCli.printJson(j);
-            return 0;
-        }
-        System.out.println("vlm generate: " + s + " -> " + o.out);
-        return 0;
+        return o.report("vlm generate", s);
     }
 }
 
