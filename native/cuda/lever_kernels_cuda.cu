@@ -39,8 +39,11 @@ __device__ float block_sum(float v, float* sh) {
     return v;
 }
 
+// __fmul_rn: the product is rounded on its own, never contracted into an FMA with a following subtraction, so the
+// backward's `logit - lse` is exactly the forward's (with K = 1 it is exactly 0 and the gradient exactly 0, as on
+// the CPU; a contracted fma(s, inv_t, -lse) left 1e-5-sized gradients there).
 __device__ __forceinline__ float ptr_logit(const float* s, const uint8_t* m, int64_t k, float inv_t) {
-    return (m && m[k]) ? MASKED_LOGIT : s[k] * inv_t;
+    return (m && m[k]) ? MASKED_LOGIT : __fmul_rn(s[k], inv_t);
 }
 
 __device__ float ptr_row_lse(const float* s, const uint8_t* m, int64_t K, float inv_t, float* sh) {
@@ -79,7 +82,7 @@ __global__ void ptr_bwd_kernel(const float* __restrict__ scores, const uint8_t* 
     const float go = grad_out[b] * inv_t;
     for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
         float g = 0.f;
-        if (!(m && m[k])) g = go * ((k == target[b] ? 1.f : 0.f) - expf(s[k] * inv_t - lse));
+        if (!(m && m[k])) g = go * ((k == target[b] ? 1.f : 0.f) - expf(ptr_logit(s, m, k, inv_t) - lse));
         grad[b * K + k] = g;
     }
 }

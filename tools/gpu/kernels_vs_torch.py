@@ -196,7 +196,10 @@ def main():
     if cuda:
         torch.cuda.synchronize()
     check("pointer_step forward B=%d K=%d vs composite" % (B, K), out, want.detach(), 1e-4)
-    check("pointer_step backward B=%d K=%d vs autograd" % (B, K), gs, sg.grad, 1e-5)
+    # the gradient carries the 1/T = 10 factor and softmax over logits |z| up to ~40: float32 rounding of z alone is
+    # ~2e-6 relative in p, so 1e-5 absolute was too tight (an H200 run measured 1.34e-5); 1e-4 still catches any
+    # real error (a wrong term is O(0.1))
+    check("pointer_step backward B=%d K=%d vs autograd" % (B, K), gs, sg.grad, 1e-4)
 
     def comp_both():
         x = s.clone().requires_grad_(True)
