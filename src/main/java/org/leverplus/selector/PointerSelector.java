@@ -109,7 +109,10 @@ public final class PointerSelector implements AutoCloseable {
         }
         Map<String, Tensor> p = new LinkedHashMap<>();
         StringTensorDict d = root.named_parameters(true);
-        for (long i = 0; i < d.size(); i++) p.put(d.get(i).key().getString(), d.get(i).value());
+        // get(i).value() is a reference INTO the dictionary d (JavaCPP @ByRef): copy it into a Tensor of our own (a
+        // new at::Tensor sharing the parameter's storage), or it dangles once d is released by a scope or the GC
+        for (long i = 0; i < d.size(); i++) p.put(d.get(i).key().getString(), new Tensor(d.get(i).value()));
+        d.close();
         params = Collections.unmodifiableMap(p);
         own(root);
         for (org.bytedeco.javacpp.Pointer m : new org.bytedeco.javacpp.Pointer[]{inputProj, queryProj, candProj, gate, gru, stepEmb, attnWq, attnWc, attnV})

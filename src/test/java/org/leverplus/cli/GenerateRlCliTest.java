@@ -87,9 +87,9 @@ class GenerateRlCliTest {
     }
 
     /**
-     * Runs {@code lever generate rl} in its own JVM (as bin/lever does): several generator runs in one JVM, some
-     * ending in errors, crashed natively in the selector after a failed run (a JavaCPP lifetime problem still open,
-     * see docs/rl-data.md), and a separate process is also what a real crash and resume look like.
+     * Runs {@code lever generate rl} in its own JVM (as bin/lever does): a separate process is what a real crash and
+     * resume look like. (Runs in one JVM used to crash after a failed run: the selector's dangling parameter
+     * references, fixed and covered by SelectorLifetimeTest.)
      */
     static SelectorCliTest.Run run(List<String> a, String... jvmProps) {
         try {
