@@ -144,8 +144,11 @@ public final class VlmGenerator {
                         if (step > 0) total = total.add(Tensors.floats(toFloat(beamScore), total.device(), b * nb, 1).to(ScalarType.Double));
                         Tensor perPrompt = total.reshape(b, live * v);
                         var top = perPrompt.topk(2L * nb, 1, true, true);
-                        double[] topScore = toDoubleArray(top.get0());
-                        long[] topIdx = Tensors.toLongs(top.get1());
+                        // get0()/get1() are references into the tuple: own copies, so nothing dangles if the GC
+                        // releases the tuple while they are read
+                        Tensor topValues = new Tensor(top.get0()), topIndices = new Tensor(top.get1());
+                        double[] topScore = toDoubleArray(topValues);
+                        long[] topIdx = Tensors.toLongs(topIndices);
                         long[] srcRow = new long[b * nb], tok = new long[b * nb];
                         double[] newScore = new double[b * nb];
                         int[][] newTokens = new int[b * nb][];
