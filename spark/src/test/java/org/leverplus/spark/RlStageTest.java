@@ -91,8 +91,8 @@ class RlStageTest {
                 "--embeddings", emb.toString(), "--snapshot", snap.toString(), "--out", out.toString(), "--chunk", "2", "--no-prefix-cache");
     }
 
-    Path oneMachine() {
-        Path one = dir.resolve("one").resolve("rl.json");
+    Path oneMachine() throws Exception {
+        Path one = Files.createDirectories(dir.resolve("one")).resolve("rl.json");
         StageTestSupport.lever(args(one));
         return one;
     }
