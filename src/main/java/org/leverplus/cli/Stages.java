@@ -105,7 +105,13 @@ public final class Stages {
 
     /** Parses {@code args} as {@code lever embed} would. */
     public static Embed embed(String... args) {
-        return new Embed(parse(new EmbedCommand(), "embed", args));
+        EmbedCommand c = parse(new EmbedCommand(), "embed", args);
+        try {
+            c.options(); // --kind and the sizes, checked now
+        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("lever embed: " + e.getMessage());
+        }
+        return new Embed(c);
     }
 
     /** A parsed {@code lever generate sft} command line. */
