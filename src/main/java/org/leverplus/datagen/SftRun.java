@@ -114,6 +114,7 @@ public final class SftRun {
 
         ObjectNode settings = settings(o);
         Files.createDirectories(o.out().toAbsolutePath().getParent());
+        Qwen25VlSnapshot.open(o.snapshot()); // a broken snapshot fails before the journal is started
         int resumed, skipped = 0;
         long visions, batches, hits, misses, tokens, promptsScored, promptTokens;
         try (SftJournal journal = SftJournal.open(journalPath, settings)) {
