@@ -76,6 +76,12 @@ class EmbedStageTest {
     }
 
     @Test
+    void aBadItemIsNamedByItsGlobalId() {
+        assertEquals("item 7 (id 493, image /x.png): unreadable", EmbedStage.globalItem("item 1 (id 493, image /x.png): unreadable", 6));
+        assertEquals("something else", EmbedStage.globalItem("something else", 6));
+    }
+
+    @Test
     void aFailedRunRerunComputesOnlyTheMissingChunks() throws Exception {
         Path items = items(-1), one = dir.resolve("one.safetensors"), out = dir.resolve("spark.safetensors");
         String[] argv = args(items, out, "--kind", "image").toArray(String[]::new);
