@@ -11,7 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import org.leverplus.data.DatasetItem;
+
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -35,6 +39,18 @@ final class EmbedCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
+        ClipEmbedder.Options o = options();
+        var items = data.load();
+        try (Models m = load(o.kind(), device)) {
+            ClipEmbedder.Summary sum = ClipEmbedder.run(m.model(), m.tokenizer(), m.images(), items, out, o, spec.commandLine().getErr());
+            spec.commandLine().getOut().println(sum.line(out));
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    /** The embedder's options the flags describe. */
+    ClipEmbedder.Options options() {
         ClipEmbedder.Kind k;
         try {
             k = ClipEmbedder.Kind.valueOf(kind.toUpperCase(Locale.ROOT));
@@ -42,18 +58,33 @@ final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--kind: expected selector, image or text but found '" + kind + "'");
         }
         int threads = decodeThreads != null ? decodeThreads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
-        ClipEmbedder.Options o = new ClipEmbedder.Options(k, batchSize, chunkRows, threads, skipBad, overwrite);
-        var items = data.load();
+        return new ClipEmbedder.Options(k, batchSize, chunkRows, threads, skipBad, overwrite);
+    }
+
+    /** The dataset, in global-id order. */
+    List<DatasetItem> items() throws IOException { return data.load(); }
+
+    /** The CLIP model (on {@code device}), with the tokenizer and image processor {@code kind} needs (else null). */
+    record Models(ClipModel model, ClipTokenizer tokenizer, ClipImageProcessor images) implements AutoCloseable {
+        @Override public void close() {
+            try (model; tokenizer) {
+                // closed in reverse order
+            }
+        }
+    }
+
+    Models load(ClipEmbedder.Kind k, String device) throws IOException {
         ClipSnapshot s = ClipSnapshot.open(snapshot);
         ClipImageProcessor images = k == ClipEmbedder.Kind.TEXT ? null
                 : new ClipImageProcessor(s.files().optional(ClipImageProcessor.FILE).isPresent()
                 ? ClipImageProcessor.Config.read(s.files().require(ClipImageProcessor.FILE)) : ClipImageProcessor.Config.defaults());
-        try (ClipModel model = ClipModel.load(s, new ModelOptions(ModelOptions.parseDtype(dtype), device));
-             ClipTokenizer tok = k == ClipEmbedder.Kind.IMAGE ? null : ClipTokenizer.load(s.files().tokenizerJson(), s.config().text().maxPositions())) {
-            ClipEmbedder.Summary sum = ClipEmbedder.run(model, tok, images, items, out, o, spec.commandLine().getErr());
-            spec.commandLine().getOut().println(sum.line(out));
-            spec.commandLine().getOut().flush();
+        ClipModel model = ClipModel.load(s, new ModelOptions(ModelOptions.parseDtype(dtype), device));
+        try {
+            ClipTokenizer tok = k == ClipEmbedder.Kind.IMAGE ? null : ClipTokenizer.load(s.files().tokenizerJson(), s.config().text().maxPositions());
+            return new Models(model, tok, images);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
         }
-        return 0;
     }
 }

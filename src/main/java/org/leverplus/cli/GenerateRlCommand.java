@@ -26,6 +26,7 @@ import org.leverplus.vlm.text.QwenTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,6 +103,27 @@ final class GenerateRlCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         TorchRuntime.init();
+        Inputs in = inputs();
+        try (Loaded l = load(in, null)) {
+            RlGenerator.Summary sum = l.generator().run(out, in.journal(), in.runSettings(), overwrite, System.err);
+            System.out.println("generate rl: " + sum + " -> " + out);
+        }
+        return 0;
+    }
+
+    /**
+     * The run's inputs, read and checked, without the models: a distributed run's driver plans and finishes with
+     * these, its tasks {@link #load} the models.
+     */
+    record Inputs(RlGenerator.Settings settings, GenDataset data, AnswerSources answers, Map<Integer, int[]> pools,
+                  List<Integer> queryIds, Embeddings emb, GenerationSettings gen, ObjectNode runSettings, Path journal) {
+        /** The generator without models: it only assembles the output from a journal that holds every query. */
+        RlGenerator withoutModels() {
+            return new RlGenerator(data, pools, queryIds, emb, null, answers, null, settings);
+        }
+    }
+
+    Inputs inputs() throws IOException {
         String[] sh = shard.split("/");
         if (sh.length != 2) throw new IllegalArgumentException("--shard must be i/n, got " + shard);
         RlGenerator.Settings s = new RlGenerator.Settings(shots, proposers,
@@ -137,34 +159,51 @@ final class GenerateRlCommand implements Callable<Integer> {
             for (int i = from; i < to; i++) queryIds.add(i);
         }
         Embeddings emb = Embeddings.readSafetensors(embeddings);
-
         boolean needsSelector = proposers.contains("beam") || proposers.contains("sample");
         if (needsSelector && checkpoint == null) throw new IllegalArgumentException("the beam and sample proposers need --checkpoint (or pass --proposers retrieval,random)");
+        GenerationSettings gen = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(snapshot));
+        Path j = journal != null ? journal : out.resolveSibling(out.getFileName() + ".journal.jsonl");
+        return new Inputs(s, data, answers, poolMap, queryIds, emb, gen, runSettings(s, answers, gen), j);
+    }
+
+    /** The generator with its models (the selector, if a proposer needs it, and the VLM on {@code device}, null = --device). */
+    record Loaded(RlGenerator generator, SelectorCheckpoint.Loaded selector, QwenTokenizer tokenizer, Qwen25VlModel model,
+                  VlmEngine engine) implements AutoCloseable {
+        @Override public void close() throws Exception {
+            try (selector; tokenizer; model; engine) {
+                // closed in reverse order
+            }
+        }
+    }
+
+    Loaded load(Inputs in, String onDevice) throws Exception {
+        boolean needsSelector = proposers.contains("beam") || proposers.contains("sample");
         SelectorCheckpoint.Loaded sel = needsSelector ? SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict()) : null;
-        try (sel) {
+        QwenTokenizer tok = null;
+        Qwen25VlModel vlmModel = null;
+        try {
             PointerSelector model = sel == null ? null : sel.model();
             if (model != null) {
                 model.train(false);
-                if (model.config().dModel() != emb.dim())
-                    throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + emb.dim());
+                if (model.config().dModel() != in.emb().dim())
+                    throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + in.emb().dim());
             }
-            Proposals props = Proposals.parse(proposers, model, s.proposal());
+            Proposals props = Proposals.parse(proposers, model, in.settings().proposal());
             Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
-            GenerationSettings gen = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(snapshot));
             EngineOptions eo = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
-            try (QwenTokenizer tok = QwenTokenizer.load(snap.tokenizerJson());
-                 Qwen25VlModel vlmModel = Qwen25VlModel.load(snap, new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device))));
-                 VlmEngine engine = new VlmEngine(vlmModel, eo)) {
-                RlGenerator.Vlm vlm = new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
-                        new QwenImageProcessor(snap.preprocessorConfig()), gen, snapshot.getFileName().toString());
-                RlGenerator g = new RlGenerator(data, poolMap, queryIds, emb, props, answers, vlm, s);
-                ObjectNode settings = runSettings(s, answers, gen);
-                Path j = journal != null ? journal : out.resolveSibling(out.getFileName() + ".journal.jsonl");
-                RlGenerator.Summary sum = g.run(out, j, settings, overwrite, System.err);
-                System.out.println("generate rl: " + sum + " -> " + out);
+            tok = QwenTokenizer.load(snap.tokenizerJson());
+            vlmModel = Qwen25VlModel.load(snap, new ModelOptions(ModelOptions.parseDtype(dtype),
+                    onDevice != null ? onDevice : Devices.name(Devices.parse(device))));
+            VlmEngine engine = new VlmEngine(vlmModel, eo);
+            RlGenerator.Vlm vlm = new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
+                    new QwenImageProcessor(snap.preprocessorConfig()), in.gen(), snapshot.getFileName().toString());
+            return new Loaded(new RlGenerator(in.data(), in.pools(), in.queryIds(), in.emb(), props, in.answers(), vlm, in.settings()),
+                    sel, tok, vlmModel, engine);
+        } catch (Exception e) {
+            try (SelectorCheckpoint.Loaded s = sel; QwenTokenizer t = tok; Qwen25VlModel m = vlmModel) {
+                throw e;
             }
         }
-        return 0;
     }
 
     /** Everything that determines the output (the journal refuses to resume under other settings). */

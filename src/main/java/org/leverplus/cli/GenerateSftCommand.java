@@ -68,12 +68,17 @@ final class GenerateSftCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         TorchRuntime.init();
+        SftRun.Summary s = SftRun.run(options(), System.err);
+        System.out.println("generate sft: " + s + " -> " + out);
+        return 0;
+    }
+
+    /** The run the flags describe (reads the items). */
+    SftRun.Options options() throws IOException {
         BeamSearchSettings search = new BeamSearchSettings(beamSize, shots, BeamSearchSettings.Order.parse(order), BeamSearchSettings.TopK.parse(topK));
         EngineOptions engine = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
         ModelOptions model = new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device)));
-        SftRun.Summary s = SftRun.run(new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, batchVision, limit,
-                SftRun.Shard.parse(shard), skipBad, overwrite), System.err);
-        System.out.println("generate sft: " + s + " -> " + out);
-        return 0;
+        return new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, batchVision, limit,
+                SftRun.Shard.parse(shard), skipBad, overwrite);
     }
 }

@@ -98,19 +98,33 @@ final class SftJournal implements AutoCloseable {
     Map<Integer, JsonNode> done() { return done; }
 
     void entry(int anchor, ObjectNode entry) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("anchor", anchor);
-        n.set("entry", entry);
+        ObjectNode n = entryLine(anchor, entry);
         write(n);
         done.put(anchor, n);
     }
 
     void skipped(int anchor, String reason) throws IOException {
+        ObjectNode n = skippedLine(anchor, reason);
+        write(n);
+        done.put(anchor, n);
+    }
+
+    static JsonNode parse(String line) throws IOException { return JSON.readTree(line); }
+
+    static String text(JsonNode line) throws IOException { return JSON.writeValueAsString(line); }
+
+    static ObjectNode entryLine(int anchor, ObjectNode entry) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("anchor", anchor);
+        n.set("entry", entry);
+        return n;
+    }
+
+    static ObjectNode skippedLine(int anchor, String reason) {
         ObjectNode n = JSON.createObjectNode();
         n.put("anchor", anchor);
         n.put("skipped", reason);
-        write(n);
-        done.put(anchor, n);
+        return n;
     }
 
     private void write(ObjectNode n) throws IOException {

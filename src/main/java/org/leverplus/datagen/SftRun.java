@@ -108,40 +108,15 @@ public final class SftRun {
         Path journalPath = SftJournal.pathFor(o.out());
         if (Files.exists(o.out()) && !o.overwrite() && !Files.exists(journalPath))
             throw new FileAlreadyExistsException(o.out() + " exists (use --overwrite to replace it)");
-        LinkedHashMap<Integer, int[]> pools = SftInputs.readPools(o.pools());
-        List<Integer> anchors = new ArrayList<>(pools.keySet());
-        if (o.limit() > 0 && anchors.size() > o.limit()) anchors = anchors.subList(0, o.limit());
-        anchors = o.shard().select(anchors);
-
-        // Check every anchor before loading the model: a bad anchor fails now, not hours later.
-        Map<Integer, String> bad = new LinkedHashMap<>();
-        Map<Integer, SftItem> anchorItems = new LinkedHashMap<>();
-        Map<Integer, List<SftItem>> poolItems = new LinkedHashMap<>();
-        for (int a : anchors) {
-            try {
-                SftItem item = o.items().get(a);
-                if (item == null) throw new BadAnchorException(a, "not in " + o.items().describe());
-                List<SftItem> pool = new ArrayList<>();
-                for (int c : pools.get(a)) {
-                    SftItem ci = o.items().get(c);
-                    if (ci == null) throw new BadAnchorException(a, "its pool names candidate " + c + ", which is not in " + o.items().describe());
-                    pool.add(ci);
-                }
-                poolItems.put(a, InfoScoreBeamSearch.checkedPool(item, pool, o.search()));
-                anchorItems.put(a, item);
-            } catch (BadAnchorException e) {
-                if (!o.skipBad()) throw new IllegalArgumentException(o.pools() + ": " + e.getMessage() + " (--skip-bad skips and counts such anchors)");
-                bad.put(a, e.reason());
-            }
-        }
+        Plan plan = plan(o);
+        List<Integer> anchors = plan.anchors();
+        Map<Integer, String> bad = plan.bad();
 
         ObjectNode settings = settings(o);
         Files.createDirectories(o.out().toAbsolutePath().getParent());
-        TorchRuntime.init();
-        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(o.snapshot());
+        Qwen25VlSnapshot.open(o.snapshot()); // a broken snapshot fails before the journal is started
         int resumed, skipped = 0;
-        long visions, batches, hits, misses, tokens;
-        InfoScoreBeamSearch search;
+        long visions, batches, hits, misses, tokens, promptsScored, promptTokens;
         try (SftJournal journal = SftJournal.open(journalPath, settings)) {
             resumed = 0;
             for (int a : anchors) if (journal.done().containsKey(a)) resumed++;
@@ -149,28 +124,27 @@ public final class SftRun {
                 if (!journal.done().containsKey(e.getKey())) journal.skipped(e.getKey(), e.getValue());
             List<Integer> todo = new ArrayList<>();
             for (int a : anchors) if (!journal.done().containsKey(a)) todo.add(a);
-            try (Qwen25VlModel model = Qwen25VlModel.load(snap, o.model());
-                 VlmEngine engine = new VlmEngine(model, o.engine());
-                 QwenTokenizer tokenizer = QwenTokenizer.load(snap.tokenizerJson())) {
-                search = new InfoScoreBeamSearch(engine, tokenizer, snap.preprocessorConfig(), o.search(), o.batchVision());
+            if (todo.isEmpty()) { // everything journaled (a resumed or distributed run): no model needed
+                visions = batches = hits = misses = tokens = promptsScored = promptTokens = 0;
+            } else try (Searcher searcher = Searcher.open(o)) {
                 long t1 = System.nanoTime();
                 int done = 0;
                 for (int a : todo) {
-                    try {
-                        journal.entry(a, search.search(anchorItems.get(a), poolItems.get(a)).toJson());
-                    } catch (BadAnchorException e) {
-                        if (!o.skipBad()) throw new IllegalArgumentException(o.pools() + ": " + e.getMessage() + " (--skip-bad skips and counts such anchors)");
-                        journal.skipped(a, e.reason());
-                    }
+                    JsonNode line = searcher.line(plan, a);
+                    if (line.has("entry")) journal.entry(a, (ObjectNode) line.get("entry"));
+                    else journal.skipped(a, line.get("skipped").asText());
                     done++;
-                    progress(progress, done, todo.size(), search.promptsScored(), t1);
+                    progress(progress, done, todo.size(), searcher.search.promptsScored(), t1);
                     if (done == crashAfterAnchors) throw new IllegalStateException("simulated crash after " + done + " anchors");
                 }
+                VlmEngine engine = searcher.engine;
                 visions = engine.visionCalls();
                 batches = engine.visionBatches();
                 hits = engine.prefixHits();
                 misses = engine.prefixMisses();
                 tokens = engine.tokensComputed();
+                promptsScored = searcher.search.promptsScored();
+                promptTokens = searcher.search.promptTokens();
             }
             // Output in pools-file order, every value read back from the journal: a resumed run writes the same bytes.
             ArrayNode skippedList = JsonNodeFactory.instance.arrayNode();
@@ -200,8 +174,135 @@ public final class SftRun {
             }
         }
         Files.deleteIfExists(journalPath);
-        return new Summary(anchors.size(), resumed, skipped, search.promptsScored(), visions, batches, hits, misses, tokens,
-                search.promptTokens(), (System.nanoTime() - t0) / 1e9);
+        return new Summary(anchors.size(), resumed, skipped, promptsScored, visions, batches, hits, misses, tokens,
+                promptTokens, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The anchors a run searches (pools-file order, after {@code --limit} and {@code --shard}), each checked before
+     * any model is loaded: a bad anchor fails here (one line naming the pools file and the anchor), or with
+     * {@code skipBad} is listed in {@code bad} with its reason.
+     */
+    public record Plan(List<Integer> anchors, Map<Integer, String> bad, Map<Integer, SftItem> anchorItems,
+                       Map<Integer, List<SftItem>> poolItems) {}
+
+    /** Reads the pools and checks every anchor of {@code o}'s run (see {@link Plan}). */
+    public static Plan plan(Options o) throws IOException {
+        LinkedHashMap<Integer, int[]> pools = SftInputs.readPools(o.pools());
+        List<Integer> anchors = new ArrayList<>(pools.keySet());
+        if (o.limit() > 0 && anchors.size() > o.limit()) anchors = anchors.subList(0, o.limit());
+        anchors = List.copyOf(o.shard().select(anchors));
+
+        // Check every anchor before loading the model: a bad anchor fails now, not hours later.
+        Map<Integer, String> bad = new LinkedHashMap<>();
+        Map<Integer, SftItem> anchorItems = new LinkedHashMap<>();
+        Map<Integer, List<SftItem>> poolItems = new LinkedHashMap<>();
+        for (int a : anchors) {
+            try {
+                SftItem item = o.items().get(a);
+                if (item == null) throw new BadAnchorException(a, "not in " + o.items().describe());
+                List<SftItem> pool = new ArrayList<>();
+                for (int c : pools.get(a)) {
+                    SftItem ci = o.items().get(c);
+                    if (ci == null) throw new BadAnchorException(a, "its pool names candidate " + c + ", which is not in " + o.items().describe());
+                    pool.add(ci);
+                }
+                poolItems.put(a, InfoScoreBeamSearch.checkedPool(item, pool, o.search()));
+                anchorItems.put(a, item);
+            } catch (BadAnchorException e) {
+                if (!o.skipBad()) throw new IllegalArgumentException(o.pools() + ": " + e.getMessage() + " (--skip-bad skips and counts such anchors)");
+                bad.put(a, e.reason());
+            }
+        }
+        return new Plan(anchors, bad, anchorItems, poolItems);
+    }
+
+    /**
+     * The model side of a run: the snapshot loaded once, then anchors searched one at a time, each giving its journal
+     * line. {@link #run} searches with one; a distributed run (Spark) has one per executor and imports the lines its
+     * tasks return with {@link #importJournal}.
+     */
+    public static final class Searcher implements AutoCloseable {
+        private final Options o;
+        private final Qwen25VlModel model;
+        private final VlmEngine engine;
+        private final QwenTokenizer tokenizer;
+        private final InfoScoreBeamSearch search;
+
+        private Searcher(Options o, Qwen25VlModel model, VlmEngine engine, QwenTokenizer tokenizer, InfoScoreBeamSearch search) {
+            this.o = o;
+            this.model = model;
+            this.engine = engine;
+            this.tokenizer = tokenizer;
+            this.search = search;
+        }
+
+        /** Loads {@code o}'s snapshot on {@code o.model().device()}. */
+        public static Searcher open(Options o) throws IOException {
+            TorchRuntime.init();
+            Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(o.snapshot());
+            Qwen25VlModel model = Qwen25VlModel.load(snap, o.model());
+            VlmEngine engine = null;
+            try {
+                engine = new VlmEngine(model, o.engine());
+                QwenTokenizer tokenizer = QwenTokenizer.load(snap.tokenizerJson());
+                return new Searcher(o, model, engine, tokenizer,
+                        new InfoScoreBeamSearch(engine, tokenizer, snap.preprocessorConfig(), o.search(), o.batchVision()));
+            } catch (IOException | RuntimeException e) {
+                if (engine != null) engine.close();
+                model.close();
+                throw e;
+            }
+        }
+
+        /**
+         * Searches anchor {@code a} of {@code plan}: its journal line, {@code {"anchor", "entry"}} or (a bad anchor
+         * under {@code skipBad}) {@code {"anchor", "skipped"}}.
+         * @throws IllegalArgumentException for a bad anchor without {@code skipBad}, naming the pools file and anchor
+         */
+        public ObjectNode line(Plan plan, int a) throws IOException {
+            if (plan.bad().containsKey(a)) return SftJournal.skippedLine(a, plan.bad().get(a));
+            try {
+                return SftJournal.entryLine(a, search.search(plan.anchorItems().get(a), plan.poolItems().get(a)).toJson());
+            } catch (BadAnchorException e) {
+                if (!o.skipBad()) throw new IllegalArgumentException(o.pools() + ": " + e.getMessage() + " (--skip-bad skips and counts such anchors)");
+                return SftJournal.skippedLine(a, e.reason());
+            }
+        }
+
+        /** A journal line as the journal writes it (doubles in their shortest round-trip form). */
+        public static String text(ObjectNode line) throws IOException { return SftJournal.text(line); }
+
+        @Override public void close() throws IOException {
+            try (model; engine; tokenizer) {
+                // closed in reverse order
+            }
+        }
+    }
+
+    /**
+     * Adds journal lines computed elsewhere (by {@link Searcher#line}, as JSON text) to {@code o}'s journal, skipping
+     * anchors it already holds; {@link #run} then finds them done and only writes the output.
+     * @throws IllegalArgumentException naming the line that is not a journal line
+     */
+    public static void importJournal(Options o, List<String> lines) throws IOException {
+        Files.createDirectories(o.out().toAbsolutePath().getParent());
+        try (SftJournal journal = SftJournal.open(SftJournal.pathFor(o.out()), settings(o))) {
+            for (String l : lines) {
+                JsonNode n;
+                try {
+                    n = SftJournal.parse(l);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("SFT journal line: not valid JSON: " + e.getMessage());
+                }
+                JsonNode a = n == null ? null : n.get("anchor");
+                if (a == null || !a.canConvertToInt() || (!(n.get("entry") instanceof ObjectNode) && n.get("skipped") == null))
+                    throw new IllegalArgumentException("SFT journal line: expected {\"anchor\": id, \"entry\"|\"skipped\": ...} but found " + l);
+                if (journal.done().containsKey(a.intValue())) continue;
+                if (n.has("entry")) journal.entry(a.intValue(), (ObjectNode) n.get("entry"));
+                else journal.skipped(a.intValue(), n.get("skipped").asText());
+            }
+        }
     }
 
     /** Every setting that decides the output (the journal header and the meta file's {@code settings}). */

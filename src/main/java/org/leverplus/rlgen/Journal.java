@@ -70,6 +70,11 @@ final class Journal implements AutoCloseable {
     /** Finished queries by key (their journal records). */
     Map<String, JsonNode> done() { return done; }
 
+    /** A record as the journal writes it. */
+    static String text(JsonNode record) throws IOException { return JSON.writeValueAsString(record); }
+
+    static JsonNode parse(String line) throws IOException { return JSON.readTree(line); }
+
     /** Appends records and forces them to disk. */
     void append(List<? extends JsonNode> records) throws IOException {
         StringBuilder sb = new StringBuilder();

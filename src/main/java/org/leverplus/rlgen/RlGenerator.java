@@ -205,6 +205,41 @@ public final class RlGenerator {
         }
     }
 
+    /**
+     * The journal records of one chunk of queries (a slice of {@link #shardQueries} at a multiple of the chunk size,
+     * as {@link #run} forms them), as the journal's JSON lines: a distributed run's task computes a chunk with this and
+     * the driver adds the lines with {@link #importJournal} before {@link #run} assembles the output.
+     */
+    public List<String> journalLines(List<Integer> chunk) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (ObjectNode r : processChunk(chunk)) lines.add(Journal.text(r));
+        return lines;
+    }
+
+    /**
+     * Adds journal lines computed elsewhere ({@link #journalLines}) to {@code journalFile} (created with
+     * {@code runSettings}, or checked against them), skipping queries it already holds.
+     * @throws IllegalArgumentException naming the line that is not a journal record
+     */
+    public static void importJournal(Path journalFile, ObjectNode runSettings, List<String> lines) throws IOException {
+        try (Journal j = Journal.open(journalFile, runSettings)) {
+            List<JsonNode> add = new ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>(j.done().keySet());
+            for (String l : lines) {
+                JsonNode n;
+                try {
+                    n = Journal.parse(l);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("RL journal line: not valid JSON: " + e.getMessage());
+                }
+                if (n == null || !n.hasNonNull("key") || !n.has("value") || !(n.get("stats") instanceof ObjectNode))
+                    throw new IllegalArgumentException("RL journal line: expected {\"key\", \"value\", \"stats\"} but found " + l);
+                if (seen.add(n.get("key").asText())) add.add(n);
+            }
+            if (!add.isEmpty()) j.append(add);
+        }
+    }
+
     private static void progress(PrintStream p, Summary now, int done, int total, int resumed, long t0) {
         if (p == null) return;
         double sec = (System.nanoTime() - t0) / 1e9;
@@ -222,6 +257,8 @@ public final class RlGenerator {
 
     /** Journal records for a chunk of queries (in the chunk's order). */
     List<ObjectNode> processChunk(List<Integer> chunk) throws IOException {
+        if (vlm == null || proposals == null)
+            throw new IllegalStateException("queries " + chunk + " are not in the journal and this generator has no models");
         // Prefix KV caches and the image numbering left by earlier chunks would change how this chunk's prompts are
         // ordered and split into passes (and so the last bits of the results): every chunk starts without them.
         vlm.engine().resetPromptState();

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * {@code spark-submit --class org.leverplus.spark.LeverSpark lever-spark.jar <stage> <the stage's CLI flags>
  * [--keep-parts]}: runs a Lever stage over the cluster with the same flags as {@code lever <stage>} and writes the same
- * file. Stages: {@code vlm score}, {@code vlm generate}, {@code eval}. Exit 0 on success, 1 on an error (one line), 2 on a bad
+ * file. Stages: {@code vlm score}, {@code vlm generate}, {@code eval}, {@code embed}, {@code generate sft} (plus
+ * {@code --anchors-per-task N}), {@code generate rl}. Exit 0 on success, 1 on an error (one line), 2 on a bad
  * command line.
  */
 public final class LeverSpark {
@@ -20,7 +21,7 @@ public final class LeverSpark {
 
     public static void main(String[] argv) {
         if (argv.length < 2 || Arrays.asList(argv).contains("--help")) {
-            System.err.println("usage: LeverSpark <stage> <flags of lever <stage>> [--keep-parts]; stages: " + STAGES);
+            System.err.println("usage: LeverSpark <stage> <flags of lever <stage>> [--keep-parts] [--anchors-per-task N (generate sft)]; stages: " + STAGES);
             System.exit(argv.length < 2 ? 2 : 0);
         }
         SparkConf conf = new SparkConf().setAppName("lever " + argv[0]);
@@ -49,8 +50,14 @@ public final class LeverSpark {
         if (!all.isEmpty() && all.get(0).equals("eval")) {
             return new EvalStage(all.subList(1, all.size()).toArray(String[]::new)).run(sc, wrap, keepParts, log);
         }
+        if (!all.isEmpty() && all.get(0).equals("embed")) {
+            return new EmbedStage(all.subList(1, all.size()).toArray(String[]::new)).run(sc, wrap, keepParts, log);
+        }
         if (all.size() < 2) throw new IllegalArgumentException("expected a stage (" + STAGES + ") and its flags");
         String stage = all.get(0) + " " + all.get(1);
+        String[] flags = all.subList(2, all.size()).toArray(String[]::new);
+        if (stage.equals("generate sft")) return new SftStage(flags).run(sc, wrap, keepParts, log);
+        if (stage.equals("generate rl")) return new RlStage(flags).run(sc, wrap, keepParts, log);
         VlmStage s = new VlmStage(stage, all.subList(2, all.size()).toArray(String[]::new));
         ChunkRunner runner = wrap == null ? s.runner() : wrap.apply(s.runner());
         return DistributedRun.run(sc, stage, s.chunks(), s.plan(), runner, s.spec.out(), s.spec.overwrite(),
@@ -58,5 +65,5 @@ public final class LeverSpark {
     }
 
     /** The stages a distributed run can execute. */
-    static final List<String> STAGES = List.of("vlm score", "vlm generate", "eval");
+    static final List<String> STAGES = List.of("vlm score", "vlm generate", "eval", "embed", "generate sft", "generate rl");
 }

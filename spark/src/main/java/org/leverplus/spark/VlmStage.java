@@ -46,14 +46,24 @@ final class VlmStage {
     Map<String, Object> plan() throws IOException {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("stage", stage);
+        p.put("flags", planFlags(args));
+        p.put("requests_sha256", sha256(List.of(spec.requests())));
+        p.put("snapshot_sha256", dirSha256(spec.snapshot()));
+        return p;
+    }
+
+    /** {@link #sha256} of the regular files directly in {@code dir} (a snapshot), sorted by name. */
+    static String dirSha256(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return sha256(s.filter(Files::isRegularFile).sorted().toList());
+        }
+    }
+
+    /** The plan's flags: the command's, without {@code --overwrite} (a rerun with it resumes the same run). */
+    static List<String> planFlags(String[] args) {
         List<String> flags = new ArrayList<>(Arrays.asList(args));
         flags.remove("--overwrite");
-        p.put("flags", flags);
-        p.put("requests_sha256", sha256(List.of(spec.requests())));
-        try (Stream<Path> s = Files.list(spec.snapshot())) {
-            p.put("snapshot_sha256", sha256(s.filter(Files::isRegularFile).sorted().toList()));
-        }
-        return p;
+        return flags;
     }
 
     ChunkRunner runner() {
