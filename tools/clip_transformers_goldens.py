@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Goldens for Lever's CLIP made by the REAL Hugging Face transformers (not by a port of it).
+
+Three parts, each writing under src/test/resources/org/leverplus/clip/hf/ (run from the repository root):
+
+  tokenizer   The real OpenAI CLIP BPE vocabulary (open_clip's bpe_simple_vocab_16e6.txt.gz, 49,408 tokens, the one
+              openai/clip-vit-*-patch* use) converted to vocab.json + merges.txt exactly as OpenAI's / transformers'
+              code does; checked against open_clip's SimpleTokenizer (the OpenAI reference) on the corpus; then
+              transformers' CLIPTokenizer (the tokenizers-backed "fast" one; transformers 5 has no slow CLIP
+              tokenizer any more) called as CLIPProcessor calls it (truncation=True, max_length=77) writes the ids.
+              Writes tokenizer.json.gz (what save_pretrained writes, gzipped) and tokenizer-golden.json.gz
+              ({"texts": [...], "ids": [[...]], "padded": {...}}).
+  model       Small random CLIPModel / CLIPTextModelWithProjection / CLIPVisionModelWithProjection configs
+              (quick_gelu and gelu, eos_token_id 2 and the real 49407, several image/patch sizes), saved with
+              save_pretrained (safetensors; one sharded), and get_text_features / get_image_features / pooled outputs
+              for fixed inputs in model-golden.json.
+  preprocess  transformers' CLIPImageProcessorPil (the PIL backend, what transformers 4's CLIPImageProcessor was)
+              on images of odd sizes and modes written by PIL into hf/images/, outputs in preprocess-golden.json.gz.
+
+Needs: torch, transformers (5.x), safetensors, numpy, pillow; for `tokenizer` also open_clip's tokenizer.py and its
+BPE file (unzip them from the open_clip_torch wheel: pip download open_clip_torch --no-deps) and ftfy + regex.
+
+Run:  python tools/clip_transformers_goldens.py tokenizer --open-clip DIR_WITH_open_clip_PACKAGE
+      python tools/clip_transformers_goldens.py model
+      python tools/clip_transformers_goldens.py preprocess
+"""
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import sys
+import tempfile
+
+OUT = "src/test/resources/org/leverplus/clip/hf"
+
+
+def bytes_to_unicode():
+    """OpenAI CLIP's / GPT-2's byte-to-unicode map (copied from OpenAI's simple_tokenizer.py)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(2 ** 8):
+        if b not in bs:
+            bs.append(b)
+            cs.append(2 ** 8 + n)
+            n += 1
+    return dict(zip(bs, [chr(n) for n in cs]))
+
+
+def openai_vocab_and_merges(bpe_path):
+    """Exactly OpenAI's SimpleTokenizer.__init__: merges = lines[1:49152-256-2+1]; vocab = byte chars, the same + '</w>',
+    the merges joined, then <|startoftext|>, <|endoftext|>."""
+    lines = gzip.open(bpe_path).read().decode("utf-8").split("\n")
+    merges = [tuple(m.split()) for m in lines[1:49152 - 256 - 2 + 1]]
+    vocab = list(bytes_to_unicode().values())
+    vocab = vocab + [v + "</w>" for v in vocab]
+    for m in merges:
+        vocab.append("".join(m))
+    vocab.extend(["<|startoftext|>", "<|endoftext|>"])
+    return {v: i for i, v in enumerate(vocab)}, merges
+
+
+# ---------------------------------------------------------------------------------------------------- the corpus
+QUESTION_TEMPLATES = [
+    "what is the {n} doing?", "what color is the {n}?", "how many {n}s are there?", "is the {n} {a}?",
+    "what's on the {n}?", "where is the {n}?", "why is the {n} {a}?", "which {n} is {a}?", "who is holding the {n}?",
+    "what kind of {n} is this?", "does the {n} look {a}?", "don't you think the {n} is {a}?", "what brand is the {n}?",
+    "What sport is being played?", "Is this a {a} {n}?", "What is the man holding in his hand?",
+    "what year was this {n} made?", "How many people are in the picture?", "What's the {n}'s name?",
+    "Can you see the {n}?", "what are they eating?", "is it raining?", "what room is this?", "Are there {n}s here?",
+    "what time is on the clock?", "what does the sign say?", "Is the {n} made of {m}?", "WHAT IS THE {N}?",
+]
+NOUNS = ["dog", "cat", "man", "woman", "bus", "train", "pizza", "giraffe", "zebra", "elephant", "umbrella", "surfboard",
+         "skateboard", "kite", "frisbee", "laptop", "toilet", "sandwich", "banana", "clock", "vase", "teddy bear",
+         "fire hydrant", "stop sign", "parking meter", "motorcycle", "airplane", "boat", "horse", "sheep", "cow",
+         "donut", "broccoli", "hot dog", "refrigerator", "microwave", "tennis racket", "baseball bat", "cell phone"]
+ADJS = ["red", "blue", "green", "white", "black", "wooden", "old", "new", "wet", "empty", "full", "open", "closed",
+        "broken", "tall", "short", "happy", "sad", "asleep", "moving", "parked", "edible", "vegetarian", "outdoors"]
+MATERIALS = ["wood", "metal", "plastic", "glass", "stone", "paper", "cloth", "steel", "concrete"]
+ANSWERS = ["yes", "no", "2", "3", "10", "100", "1990s", "red", "white and blue", "tennis", "baseball", "surfing",
+           "frisbee", "kitchen", "bathroom", "living room", "pizza", "giraffe", "left", "right", "nothing", "0",
+           "12:30", "1:45", "stop", "nike", "adidas", "t-shirt", "o'clock", "mcdonald's", "st. patrick's day",
+           "vanilla", "black & white", "50%", "$5.00", "#1", "n/a", "new york", "u.s.", "e.g.", "n't", "i'm"]
+CONTRACTIONS = ["what's", "don't", "it's", "I'm", "they're", "we've", "you'll", "he'd", "can't", "won't", "shouldn't",
+                "y'all", "ma'am", "rock'n'roll", "o'neil", "WHAT'S", "DON'T", "It'S", "it’s", "don’t", "'s", "'t",
+                "''", "'''s", "s'", "'re'", "'ve'm", "'LL", "'D", "i'd've", "dogs'"]
+PUNCT = [".", ",", "?", "!", "...", "?!", "--", "-", "(", ")", "[", "]", "{", "}", "\"", "'", ":", ";", "/", "\\",
+         "@", "#", "$", "%", "^", "&", "*", "+", "=", "<", ">", "|", "~", "`", "_", "«", "»", "¿", "¡", "…", "—", "–",
+         "·", "•", "©", "®", "™", "°", "±", "×", "÷", "€", "£", "¥", "§", "¶"]
+UNICODE = ["café", "cafe\u0301", "naïve", "nai\u0308ve", "Zürich", "São Paulo", "straße", "STRASSE", "İstanbul",
+           "ıi", "Ελληνικά", "ΣΟΦΟΣ", "οδός", "Москва", "привет мир", "日本語のテキスト", "中文问题是什么", "한국어",
+           "العربية", "עברית", "हिन्दी", "ไทย", "Ångström", "ﬁne ﬂower", "Ⅻ", "①②③", "½ ¼", "²³", "x²+y²",
+           "Æsir", "œuvre", "ǅ", "ǈ", "ẞ", "K\u212a", "Å\u212b", "ﬀ", "ſ", "ﾊﾝｶｸ", "ＦＵＬＬＷＩＤＴＨ", "𝒽𝑒𝓁𝓁𝑜",
+           "𝟘𝟙𝟚", "١٢٣", "۴۵۶", "०१२", "a\u0300\u0301\u0302", "\u0301abc", "Ⓐⓑ", "ℌℍ", "ǰ", "ΐ", "ŉ"]
+EMOJI = ["😀", "🐶", "🍕", "👍🏽", "👨‍👩‍👧‍👦", "🏳️‍🌈", "🇺🇸", "🇯🇵", "❤️", "☺", "✔", "🤷‍♀️", "🧑🏿‍🚀", "🦒🦓",
+         "🚌🚍🚎", "⌚", "🕐", "🔟", "#️⃣", "🅰", "™️", "😀😀😀😀😀"]
+WHITESPACE = [" ", "  ", "\t", "\n", "\r\n", "\r", "\u00a0", "\u3000", "\u2028", "\u2029", "\u200b", "\u200d",
+              "\u2009", "\u202f", "\u205f", "\x0b", "\x0c", "\x1c", "\x85", "\ufeff", "\u180e", "\x00", "\x07"]
+
+
+def corpus(vocab):
+    rnd = random.Random(20261204)
+    texts = ["", " ", "  ", "\n", "\t \n", "a", "A", "?", "'", "0", "<|endoftext|>", "<|startoftext|>",
+             "a <|startoftext|> b <|endoftext|> c", "<|ENDOFTEXT|>", "<|endoftext", "</w>", "a</w>b", "Ġhello",
+             "âĢĶ", "what's", "don't", "what 's", "what' s"]
+
+    def q():
+        t = rnd.choice(QUESTION_TEMPLATES)
+        n = rnd.choice(NOUNS)
+        return t.format(n=n, N=n.upper(), a=rnd.choice(ADJS), m=rnd.choice(MATERIALS))
+
+    texts += [q() for _ in range(900)]
+    texts += [rnd.choice(ANSWERS) for _ in range(150)] + ANSWERS
+    texts += CONTRACTIONS + PUNCT + UNICODE + EMOJI + WHITESPACE
+    texts += [" ".join(rnd.choice(CONTRACTIONS + NOUNS) for _ in range(rnd.randint(1, 6))) for _ in range(150)]
+    texts += ["".join(rnd.choice(PUNCT) for _ in range(rnd.randint(1, 8))) for _ in range(150)]
+    texts += [q().replace(" ", rnd.choice(PUNCT), 1) + rnd.choice(PUNCT) for _ in range(150)]
+    # digits: CLIP splits every digit
+    texts += [str(rnd.randint(0, 10 ** rnd.randint(1, 12))) for _ in range(80)]
+    texts += ["3.14", "1,000", "1,000,000", "2nd", "21st", "1990s", "10:30pm", "$5", "50%", "-7", "+1", "1e10", "0x1F",
+              "v2.0", "4x4", "16:9", "3/4", "covid-19", "b2b", "mp3", "4k"]
+    texts += [f"{rnd.choice(NOUNS)} {rnd.randint(0, 9999)} {rnd.choice(ADJS)}" for _ in range(80)]
+    # unicode, emoji and whitespace mixed into questions
+    for _ in range(300):
+        w = q().split(" ")
+        i = rnd.randrange(len(w) + 1)
+        w.insert(i, rnd.choice(UNICODE + EMOJI))
+        texts.append(rnd.choice(WHITESPACE).join(w) if rnd.random() < 0.5 else " ".join(w))
+    for _ in range(150):
+        w = q().split(" ")
+        texts.append("".join(x + rnd.choice(WHITESPACE) * rnd.randint(1, 3) for x in w))
+    texts += [rnd.choice(WHITESPACE) * 3 + q() + rnd.choice(WHITESPACE) * 2 for _ in range(60)]
+    texts += ["".join(rnd.choice(WHITESPACE) for _ in range(rnd.randint(1, 6))) for _ in range(40)]
+    # random code points from many blocks (no surrogates)
+    blocks = [(0x20, 0x7e), (0xa0, 0x2ff), (0x300, 0x36f), (0x370, 0x52f), (0x590, 0x6ff), (0x900, 0x97f),
+              (0xe00, 0xe7f), (0x1e00, 0x1fff), (0x2000, 0x2bff), (0x3000, 0x30ff), (0x4e00, 0x4fff), (0xac00, 0xad00),
+              (0xfb00, 0xfb4f), (0xfe00, 0xfe0f), (0xff00, 0xffef), (0x1d400, 0x1d7ff), (0x1f300, 0x1faff),
+              (0x20000, 0x2000f), (0xe0000, 0xe007f), (0x0, 0x1f)]
+    for _ in range(300):
+        s = []
+        for _ in range(rnd.randint(1, 12)):
+            lo, hi = rnd.choice(blocks)
+            s.append(chr(rnd.randint(lo, hi)))
+            if rnd.random() < 0.3:
+                s.append(" ")
+        texts.append("".join(s))
+    # strings assembled from real vocabulary entries (decoded back to text)
+    byte_dec = {v: k for k, v in bytes_to_unicode().items()}
+    entries = [e for e in vocab if not e.startswith("<|")]
+    for _ in range(400):
+        parts = []
+        for _ in range(rnd.randint(1, 8)):
+            e = rnd.choice(entries)
+            word = e[:-4] if e.endswith("</w>") else e
+            parts.append(bytearray(byte_dec[c] for c in word).decode("utf-8", errors="replace"))
+            if e.endswith("</w>") or rnd.random() < 0.3:
+                parts.append(" ")
+        texts.append("".join(parts))
+    # long strings: truncation at 77 (75 tokens + start + end)
+    for n in [70, 74, 75, 76, 77, 78, 100, 300]:
+        texts.append(" ".join(["dog"] * n))
+        texts.append("1" * n)
+    texts += [" ".join(q() for _ in range(rnd.randint(5, 15))) for _ in range(40)]
+    texts += ["a" * 500, "ab" * 300, "supercalifragilisticexpialidocious " * 20, "🐶" * 100, "日本" * 80,
+              "the " * 74 + "end", "the " * 75 + "end", "!" * 200, ("what's " * 40).strip()]
+    seen, out = set(), []
+    for t in texts:
+        if t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
+
+
+def tokenizer_part(args):
+    sys.path.insert(0, args.open_clip)
+    from open_clip.tokenizer import SimpleTokenizer   # OpenAI's reference tokenizer (ftfy + html.unescape + its regex)
+    import transformers
+    from transformers import CLIPTokenizer, CLIPProcessor, CLIPImageProcessorPil
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import BPE
+
+    bpe = os.path.join(args.open_clip, "open_clip", "bpe_simple_vocab_16e6.txt.gz")
+    vocab, merges = openai_vocab_and_merges(bpe)
+    assert len(vocab) == 49408, len(vocab)
+    st = SimpleTokenizer(bpe)
+    # open_clip names the two special tokens <start_of_text>/<end_of_text>; OpenAI and the hub <|startoftext|>/<|endoftext|>
+    oc = {{"<start_of_text>": "<|startoftext|>", "<end_of_text>": "<|endoftext|>"}.get(k, k): v for k, v in st.encoder.items()}
+    assert oc == vocab, "our vocab.json differs from open_clip's encoder"
+    assert list(st.bpe_ranks) == merges, "our merges differ from open_clip's"
+    tmp = tempfile.mkdtemp()
+    with open(os.path.join(tmp, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    with open(os.path.join(tmp, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n")
+        for m in merges:
+            f.write(" ".join(m) + "\n")
+    tok = CLIPTokenizer.from_pretrained(tmp, model_max_length=77)
+    assert tok.convert_tokens_to_ids("<|endoftext|>") == 49407 and tok.convert_tokens_to_ids("<|startoftext|>") == 49406
+    # the hub's tokenizer.json (openai/clip-vit-*) was written by transformers 4's CLIPConverter: the same pipeline
+    # except that its split pattern lacks the two special-token alternatives. Build it too and require equal ids.
+    hub = Tokenizer(BPE(vocab=vocab, merges=merges, dropout=None, continuing_subword_prefix="", end_of_word_suffix="</w>",
+                        fuse_unk=False, unk_token="<|endoftext|>"))
+    hub.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()])
+    hub.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""), behavior="removed", invert=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False)])
+    hub.decoder = decoders.ByteLevel()
+    from tokenizers import AddedToken
+    hub.add_special_tokens([AddedToken("<|startoftext|>", normalized=False, special=True),
+                            AddedToken("<|endoftext|>", normalized=False, special=True)])
+    hub.post_processor = processors.RobertaProcessing(("<|endoftext|>", 49407), ("<|startoftext|>", 49406), False, False)
+
+    texts = corpus(vocab)
+    proc = CLIPProcessor(image_processor=CLIPImageProcessorPil(), tokenizer=tok)
+    ids = proc(text=texts, truncation=True, max_length=77)["input_ids"]
+    # the reference comparisons (printed; the goldens are transformers' ids)
+    # open_clip's SimpleTokenizer (= OpenAI's) first runs ftfy.fix_text and html.unescape (curly quotes to straight,
+    # ligatures and full-width forms folded, control characters dropped), which transformers' fast tokenizer never
+    # did; it also lower-cases with Python's str.lower (final sigma). So the vocabulary/merges conversion is judged on
+    # the texts those steps leave alone (and without the special-token spellings, which open_clip names differently).
+    import ftfy, html
+    diff_oc, diff_hub, cut, judged = [], 0, 0, 0
+    for t, row in zip(texts, ids):
+        full = hub.encode(t).ids
+        if row != (full if len(full) <= 77 else full[:76] + [49407]):
+            diff_hub += 1
+            print("  hub-style differs:", ascii(t), row, full, file=sys.stderr)
+        cut += len(row) == 77
+        if "<|" in t or ftfy.fix_text(t) != t or html.unescape(t) != t or t.lower() != "".join(c.lower() for c in t):
+            continue
+        judged += 1
+        ref = [49406] + st.encode(t)[:75] + [49407]
+        if ref != row:
+            diff_oc.append(t)
+    print(f"transformers {transformers.__version__}: {len(texts)} texts, {cut} cut to 77 tokens; "
+          f"hub-style tokenizer.json differs on {diff_hub}; open_clip SimpleTokenizer differs on {len(diff_oc)} of the "
+          f"{judged} texts ftfy/html/lower leave alone", file=sys.stderr)
+    for t in diff_oc[:40]:
+        print("  open_clip differs:", ascii(t)[:100], file=sys.stderr)
+    assert diff_hub == 0
+    # padding as CLIPProcessor(padding=True) pads a batch: with <|endoftext|>
+    batch = ["a dog", "what's the man holding in his left hand?", "", "🐶🐶"]
+    padded = proc(text=batch, padding=True, truncation=True, max_length=77)
+    os.makedirs(OUT, exist_ok=True)
+    save = tempfile.mkdtemp()
+    tok.save_pretrained(save)
+    with open(os.path.join(save, "tokenizer.json"), "rb") as f, gzip.GzipFile(os.path.join(OUT, "tokenizer.json.gz"), "wb", mtime=0) as g:
+        g.write(f.read())
+    golden = {"generator": f"transformers {transformers.__version__} CLIPProcessor(truncation=True, max_length=77), "
+                           f"open_clip bpe_simple_vocab_16e6.txt.gz",
+              "texts": texts, "ids": ids,
+              "padded": {"texts": batch, "input_ids": padded["input_ids"], "attention_mask": padded["attention_mask"]},
+              "open_clip_differs": diff_oc}
+    with gzip.GzipFile(os.path.join(OUT, "tokenizer-golden.json.gz"), "wb", mtime=0) as g:
+        g.write(json.dumps(golden, ensure_ascii=True).encode())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="part", required=True)
+    t = sub.add_parser("tokenizer")
+    t.add_argument("--open-clip", required=True, help="directory holding the open_clip package (tokenizer.py + BPE file)")
+    sub.add_parser("model")
+    sub.add_parser("preprocess")
+    args = ap.parse_args()
+    {"tokenizer": tokenizer_part, "model": model_part, "preprocess": preprocess_part}[args.part](args)
+
+
+def model_part(args):
+    raise NotImplementedError
+
+
+def preprocess_part(args):
+    raise NotImplementedError
+
+
+if __name__ == "__main__":
+    main()
