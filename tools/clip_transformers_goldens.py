@@ -268,8 +268,170 @@ def main():
     {"tokenizer": tokenizer_part, "model": model_part, "preprocess": preprocess_part}[args.part](args)
 
 
+TINY = "src/test/resources/org/leverplus/clip/tiny"
+TEXT = dict(vocab_size=100, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            max_position_embeddings=16, layer_norm_eps=1e-5, bos_token_id=0, eos_token_id=2, pad_token_id=1)
+VISION = dict(hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+              patch_size=8, num_channels=3, layer_norm_eps=1e-5)
+# three rows of 16 ids: the pooled position differs between the rules (argmax: 5, 15, 2; first 98: 3, 1, 14)
+IDS = [[0, 5, 17, 98, 42, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99],
+       [0, 98, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 99],
+       [0, 33, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 98, 99]]
+
+
+def quantize_(model, gen):
+    """Overwrite every parameter with values k / 2^b, |k| <= 255 (at most 8 significant bits), so the F32, BF16 and F16
+    files of one model hold the same numbers and share the goldens; scales keep activations O(1)."""
+    import torch
+    for name, p in model.named_parameters():
+        def q(bits, k=255):
+            return torch.clamp(torch.round(torch.randn(p.shape, generator=gen) * 60), -k, k) / (2 ** bits)
+        with torch.no_grad():
+            if name.endswith("logit_scale"):
+                continue
+            if "norm" in name and name.endswith("weight"):
+                p.copy_(1 + torch.clamp(torch.round(torch.randn(p.shape, generator=gen) * 6), -15, 15) / 128)
+            elif name.endswith("bias"):
+                p.copy_(q(9))
+            elif "embedding" in name:
+                p.copy_(q(7))
+            else:
+                p.copy_(q(8))
+
+
 def model_part(args):
-    raise NotImplementedError
+    import shutil
+    import torch
+    import transformers
+    from transformers import (CLIPConfig, CLIPModel, CLIPTextConfig, CLIPTextModelWithProjection, CLIPVisionConfig,
+                              CLIPVisionModelWithProjection)
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(20261204)
+    ids = torch.tensor(IDS)
+
+    def pixels(size):
+        return torch.round(torch.randn((2, 3, size, size), generator=gen) * 64) / 64   # exact in float32 and JSON
+
+    def rows(t):
+        return t.detach().float().tolist()
+
+    def eos_positions(text_model, input_ids):
+        # where transformers' pooler_output came from: the position whose final hidden state equals it
+        o = text_model(input_ids=input_ids)
+        d = (o.last_hidden_state - o.pooler_output[:, None, :]).abs().amax(-1)
+        assert (d.amin(-1) == 0).all()
+        return d.argmin(-1).tolist()
+
+    def norm(x):
+        return torch.nn.functional.normalize(x, dim=-1)
+
+    def save(model, name, dtype=torch.float32, shard=None):
+        d = os.path.join(TINY, name)
+        shutil.rmtree(d, ignore_errors=True)
+        m = model.to(dtype)
+        m.save_pretrained(d, safe_serialization=True, **({"max_shard_size": shard} if shard else {}))
+        model.to(torch.float32)
+        return d
+
+    def full_outputs(m, px):
+        with torch.no_grad():
+            img = m.get_image_features(pixel_values=px).pooler_output
+            txt = m.get_text_features(input_ids=ids).pooler_output
+            return {"vision_pooled": rows(m.vision_model(pixel_values=px).pooler_output), "image_embeds": rows(img),
+                    "text_pooled": rows(m.text_model(input_ids=ids).pooler_output), "text_embeds": rows(txt),
+                    "selector": rows(norm((norm(img) + norm(txt[:2])) / 2)), "eos_positions": eos_positions(m.text_model, ids)}
+
+    def reload_check(cls, d, want, px=None):
+        """Reload the saved files with transformers (as float32) and require the same outputs."""
+        m = cls.from_pretrained(d, dtype=torch.float32).eval()
+        with torch.no_grad():
+            if cls is CLIPModel:
+                got = full_outputs(m, px)
+            elif cls is CLIPTextModelWithProjection:
+                o = m(input_ids=ids)
+                got = {"text_pooled": rows(o.last_hidden_state[torch.arange(3), torch.tensor(want["eos_positions"])]),
+                       "text_embeds": rows(o.text_embeds)}
+            else:
+                o = m(pixel_values=px)
+                got = {"image_embeds": rows(o.image_embeds)}
+        for k in got:
+            if k in want:
+                assert got[k] == want[k], (d, k)
+
+    os.makedirs(TINY, exist_ok=True)
+    golden = {"generator": f"transformers {transformers.__version__}, torch {torch.__version__} "
+                           f"(tools/clip_transformers_goldens.py model)", "input_ids": IDS}
+    # 1. CLIPModel, quick_gelu, eos_token_id 2 (the OpenAI configs: argmax rule); F32, BF16 in shards, vision-only F16
+    cfg = CLIPConfig(text_config=dict(TEXT, hidden_act="quick_gelu"), vision_config=dict(VISION, hidden_act="quick_gelu"),
+                     projection_dim=24)
+    m = CLIPModel(cfg).eval()
+    quantize_(m, gen)
+    px = pixels(32)
+    golden["pixel_shape"], golden["pixel_values"] = list(px.shape), px.flatten().tolist()
+    golden["quick"] = full_outputs(m, px)
+    reload_check(CLIPModel, save(m, "full-f32"), golden["quick"], px)
+    reload_check(CLIPModel, save(m, "full-bf16", torch.bfloat16, "60KB"), golden["quick"], px)
+    v = CLIPVisionModelWithProjection(CLIPVisionConfig(**VISION, hidden_act="quick_gelu", projection_dim=24)).eval()
+    v.load_state_dict({k: t for k, t in m.state_dict().items() if k.startswith(("vision_model.", "visual_projection."))}, strict=True)
+    reload_check(CLIPVisionModelWithProjection, save(v, "vision-f16", torch.float16), golden["quick"], px)
+    # 2. CLIPTextModelWithProjection, gelu, eos_token_id 98: the first-match rule (argmax would pick 99)
+    t = CLIPTextModelWithProjection(CLIPTextConfig(**dict(TEXT, eos_token_id=98), hidden_act="gelu", projection_dim=24)).eval()
+    quantize_(t, gen)
+    with torch.no_grad():
+        o = t(input_ids=ids)
+        pos = eos_positions(t.text_model, ids)
+        golden["text_gelu"] = {"text_pooled": rows(t.text_model(input_ids=ids).pooler_output), "text_embeds": rows(o.text_embeds),
+                               "eos_positions": pos}
+    reload_check(CLIPTextModelWithProjection, save(t, "text-gelu"), golden["text_gelu"])
+    # 3. more geometries, all F32, each checked by a reload
+    golden["models"] = {}
+    # 3a. gelu everywhere, the real end-of-text id as eos_token_id (vocab's last id, like 49407), patch 14 on 28 pixels
+    #     (ViT-L/14's shape of a 2x2 grid), hidden 48 / 3 heads, sharded F32
+    cfg = CLIPConfig(text_config=dict(TEXT, hidden_act="gelu", eos_token_id=99, hidden_size=48, num_attention_heads=3,
+                                      intermediate_size=80, num_hidden_layers=3),
+                     vision_config=dict(VISION, hidden_act="gelu", image_size=28, patch_size=14, hidden_size=48,
+                                        num_attention_heads=3, intermediate_size=64, num_hidden_layers=3),
+                     projection_dim=16)
+    m = CLIPModel(cfg).eval()
+    quantize_(m, gen)
+    px = pixels(28)
+    g = full_outputs(m, px)
+    g["pixel_shape"], g["pixel_values"] = list(px.shape), px.flatten().tolist()
+    golden["models"]["full-gelu-p14-sharded"] = g
+    reload_check(CLIPModel, save(m, "full-gelu-p14-sharded", shard="100KB"), g, px)
+    # 3b. vision-only, quick_gelu, 20 pixels in patches of 4 (25 patches + class), layer_norm_eps 1e-6, 4 heads
+    v = CLIPVisionModelWithProjection(CLIPVisionConfig(**dict(VISION, image_size=20, patch_size=4, layer_norm_eps=1e-6,
+                                                              num_attention_heads=4), hidden_act="quick_gelu",
+                                                       projection_dim=8)).eval()
+    quantize_(v, gen)
+    px = pixels(20)
+    with torch.no_grad():
+        o = v(pixel_values=px)
+        g = {"pixel_shape": list(px.shape), "pixel_values": px.flatten().tolist(), "image_embeds": rows(o.image_embeds),
+             "vision_pooled": rows(v.vision_model(pixel_values=px).pooler_output)}
+    golden["models"]["vision-p4-eps6"] = g
+    reload_check(CLIPVisionModelWithProjection, save(v, "vision-p4-eps6"), g, px)
+    # 3c. text-only whose config.json has no eos_token_id: transformers' default 49407 applies (first-match rule;
+    #     with a 100-token vocabulary no position holds it, so position 0 is pooled)
+    t = CLIPTextModelWithProjection(CLIPTextConfig(**TEXT, hidden_act="quick_gelu", projection_dim=8)).eval()
+    t.config.eos_token_id = 49407
+    t.text_model.eos_token_id = 49407
+    quantize_(t, gen)
+    d = save(t, "text-eos-default")
+    with open(os.path.join(d, "config.json")) as f:
+        c = json.load(f)
+    c.pop("eos_token_id", None)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(c, f, indent=2, sort_keys=True)
+    t = CLIPTextModelWithProjection.from_pretrained(d, dtype=torch.float32).eval()
+    assert t.config.eos_token_id == 49407
+    with torch.no_grad():
+        o = t(input_ids=ids)
+        g = {"text_pooled": rows(t.text_model(input_ids=ids).pooler_output), "text_embeds": rows(o.text_embeds),
+             "eos_positions": eos_positions(t.text_model, ids)}
+    golden["models"]["text-eos-default"] = g
+    with open(os.path.join(TINY, "goldens.json"), "w") as f:
+        json.dump(golden, f)
 
 
 def preprocess_part(args):
