@@ -434,8 +434,89 @@ def model_part(args):
         json.dump(golden, f)
 
 
+VLM_IMAGES = "src/test/resources/org/leverplus/vlm/image"
+REUSED = ["coco-640x480.jpg", "cmyk-56x56.jpg", "gray-56x56.jpg", "bilevel-56x56.png", "gray16-56x56.png",
+          "palette-84x56.png"]
+
+
+def make_images(d):
+    """Small PNG/JPEG files of odd sizes and every PIL mode CLIP meets, smooth enough to keep the fixture small."""
+    import numpy as np
+    from PIL import Image
+    rnd = np.random.default_rng(20261204)
+
+    def smooth(w, h, c, block=1):
+        y, x = np.mgrid[0:h, 0:w]
+        y, x = y // block * block, x // block * block  # blocks of equal pixels keep the big files small
+        base = [127 + 120 * np.sin(x / (3 + 2 * k) + y / (5 + k)) * np.cos(y / (7 + 3 * k)) for k in range(c)]
+        a = np.stack(base, -1)
+        a[(x // 9) % 5 == 0] = 255                 # hard 0/255 edges: bicubic overshoot must clip as PIL clips
+        a[(y // 7) % 6 == 0] = 0
+        a[(x + y) % 23 == 0] += rnd.normal(0, 40, a[(x + y) % 23 == 0].shape)
+        return np.clip(np.round(a), 0, 255).astype(np.uint8)
+
+    os.makedirs(d, exist_ok=True)
+    Image.fromarray(smooth(301, 199, 3, 3)).save(f"{d}/rgb-301x199.png")
+    Image.fromarray(smooth(1200, 181, 3, 8)).save(f"{d}/rgb-1200x181.png")          # long edge int(224*1200/181) = 1485
+    Image.fromarray(smooth(37, 401, 3)).save(f"{d}/rgb-37x401.png")
+    Image.fromarray(np.array([[[200, 30, 90]]], dtype=np.uint8)).save(f"{d}/rgb-1x1.png")
+    Image.fromarray(smooth(3, 2, 3)).save(f"{d}/rgb-3x2.png")
+    Image.fromarray(smooth(97, 61, 4)).save(f"{d}/rgba-97x61.png")               # alpha varies over the image
+    Image.fromarray(smooth(50, 77, 1)[:, :, 0]).save(f"{d}/l-50x77.png")
+    Image.fromarray(smooth(33, 21, 2), mode="LA").save(f"{d}/la-33x21.png")
+    Image.fromarray(smooth(64, 40, 3)).quantize(37).save(f"{d}/p-64x40.png")
+    p = Image.fromarray(smooth(48, 48, 3)).quantize(16)
+    p.save(f"{d}/p-trns-48x48.png", transparency=3)                              # palette entry 3 transparent
+    rgb = smooth(40, 30, 3)
+    rgb[5:10, 5:10] = (10, 20, 30)
+    Image.fromarray(rgb).save(f"{d}/rgb-trns-40x30.png", transparency=(10, 20, 30))   # RGB + tRNS chunk
+    Image.fromarray(smooth(257, 181, 3)).save(f"{d}/rgb-257x181.jpg", quality=90)
+    return sorted(os.listdir(d))
+
+
 def preprocess_part(args):
-    raise NotImplementedError
+    import base64
+    import numpy as np
+    import transformers
+    from PIL import Image
+    from transformers import CLIPImageProcessorPil
+    d = os.path.join(OUT, "images")
+    names = make_images(d)
+    proc = CLIPImageProcessorPil()   # openai/clip-vit-*'s preprocessor_config.json values are the class defaults
+    # transformers' own rescale + normalise of every 8-bit level (no resize, no crop): the value table
+    levels = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    table = proc(images=Image.fromarray(levels), do_resize=False, do_center_crop=False, return_tensors="np")["pixel_values"][0]
+    table = table[:, 0, :]                                              # [3, 256]
+    assert np.all(np.diff(table, axis=1) > 0)
+    out = {"generator": f"transformers {transformers.__version__} CLIPImageProcessorPil(), Pillow {Image.__version__}",
+           "table": table.tolist(), "images": {}}
+    for path in [os.path.join(d, n) for n in names] + [os.path.join(VLM_IMAGES, n) for n in REUSED]:
+        im = Image.open(path)
+        pv = proc(images=im, return_tensors="np")["pixel_values"][0]     # [3, 224, 224] float32
+        lv = np.zeros(pv.shape, dtype=np.uint8)
+        for c in range(3):
+            idx = np.searchsorted(table[c], pv[c])
+            assert np.array_equal(table[c][np.minimum(idx, 255)], pv[c]), path   # every value is a table entry
+            lv[c] = idx
+        # stored as differences along each row (mod 256, the first of a row absolute), gzipped: small for smooth images
+        delta = lv.astype(np.int16)
+        delta[:, :, 1:] -= lv[:, :, :-1]
+        lv = (delta % 256).astype(np.uint8)
+        out["images"][os.path.relpath(path, "src/test/resources/org/leverplus/clip")] = {
+            "mode": im.mode, "size": list(im.size),
+            "row_deltas_gz_b64": base64.b64encode(gzip.compress(lv.tobytes(), mtime=0)).decode()}
+        print(path, im.mode, im.size, file=sys.stderr)
+    with gzip.GzipFile(os.path.join(OUT, "preprocess-golden.json.gz"), "wb", mtime=0) as g:
+        g.write(json.dumps(out).encode())
+    # the small-size golden ClipToolsTest reads (a non-default size/crop from preprocessor_config.json): 32 / 32
+    small = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    out = {"generator": f"transformers {transformers.__version__} CLIPImageProcessorPil(size 32, crop 32)", "size": 32,
+           "crop": 32, "images": {}}
+    for name in ["rgb-84x56.png", "coco-640x480.jpg", "exif6-84x56.jpg", "cmyk-56x56.jpg"]:
+        pv = small(images=Image.open(os.path.join(VLM_IMAGES, name)), return_tensors="np")["pixel_values"][0]
+        out["images"][name] = {"pixel_values": pv.flatten().tolist()}
+    with open("src/test/resources/org/leverplus/clip/preprocess-golden.json", "w") as f:
+        json.dump(out, f)
 
 
 if __name__ == "__main__":
