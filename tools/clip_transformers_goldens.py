@@ -369,6 +369,14 @@ def model_part(args):
     px = pixels(32)
     golden["pixel_shape"], golden["pixel_values"] = list(px.shape), px.flatten().tolist()
     golden["quick"] = full_outputs(m, px)
+    # CLIPProcessor(padding=True) also passes an attention mask (0 after the first end token); Lever passes none, as the
+    # causal mask already keeps later positions out of the pooled state. Same numbers with the mask:
+    mask = torch.tensor([[1 if j <= (row.index(99) if 99 in row else len(row) - 1) else 0 for j in range(len(row))] for row in IDS])
+    with torch.no_grad():
+        masked = m.get_text_features(input_ids=ids, attention_mask=mask).pooler_output
+    golden["quick"]["attention_mask"] = mask.tolist()
+    golden["quick"]["text_embeds_with_attention_mask"] = rows(masked)
+    assert torch.allclose(masked, torch.tensor(golden["quick"]["text_embeds"]), rtol=0, atol=1e-6)
     reload_check(CLIPModel, save(m, "full-f32"), golden["quick"], px)
     reload_check(CLIPModel, save(m, "full-bf16", torch.bfloat16, "60KB"), golden["quick"], px)
     v = CLIPVisionModelWithProjection(CLIPVisionConfig(**VISION, hidden_act="quick_gelu", projection_dim=24)).eval()

@@ -124,6 +124,8 @@ class ClipModelTest {
                 assertMatches(img.embeds(), g.get("image_embeds"), dir + " image_embeds");
                 assertMatches(txt.pooled(), g.get("text_pooled"), dir + " text pooled");
                 assertMatches(txt.embeds(), g.get("text_embeds"), dir + " text_embeds");
+                // transformers given CLIPProcessor's attention mask (0 after the end token): the same, so Lever needs none
+                assertMatches(txt.embeds(), g.get("text_embeds_with_attention_mask"), dir + " text_embeds vs transformers with attention_mask");
                 float[][] sel = {ClipModel.selectorEmbedding(img.embeds()[0], txt.embeds()[0]), ClipModel.selectorEmbedding(img.embeds()[1], txt.embeds()[1])};
                 assertMatches(sel, g.get("selector"), dir + " selector");
             }
