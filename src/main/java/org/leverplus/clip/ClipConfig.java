@@ -9,10 +9,17 @@ import java.nio.file.Path;
  * A CLIP snapshot's {@code config.json}: a full {@code CLIPModel} ({@code model_type "clip"}, nested
  * {@code text_config} and {@code vision_config}) or one tower alone ({@code "clip_text_model"} for
  * {@code CLIPTextModelWithProjection}, {@code "clip_vision_model"} for {@code CLIPVisionModelWithProjection}, flat).
- * Absent keys take transformers' defaults (ViT-B/32). A tower the snapshot does not hold is null.
+ * Absent keys take transformers' defaults ({@code CLIPTextConfig} / {@code CLIPVisionConfig}: ViT-B/32's shapes,
+ * quick_gelu, {@code eos_token_id} 49407). A tower the snapshot does not hold is null.
  */
 public record ClipConfig(Text text, Vision vision, int projectionDim) {
     public static final String FILE = "config.json";
+    /**
+     * transformers' {@code CLIPTextConfig} default {@code eos_token_id} (the real {@code <|endoftext|>}), which applies
+     * when {@code config.json} has no such key (save_pretrained leaves default values out). Not 2: that is the value
+     * the OpenAI configs spell out, and it selects a different pooling rule.
+     */
+    public static final int DEFAULT_EOS_TOKEN_ID = 49407;
 
     public ClipConfig {
         if (text == null && vision == null) throw new IllegalArgumentException("CLIP config has neither a text nor a vision tower");
@@ -87,7 +94,7 @@ public record ClipConfig(Text text, Vision vision, int projectionDim) {
     private static Text text(ConfigJson j) {
         return new Text(j.optInt("vocab_size", 49408), j.optInt("hidden_size", 512), j.optInt("intermediate_size", 2048),
                 j.optInt("num_hidden_layers", 12), j.optInt("num_attention_heads", 8), j.optInt("max_position_embeddings", 77),
-                j.optDouble("layer_norm_eps", 1e-5), Activation.parse(j), j.optInt("eos_token_id", 2));
+                j.optDouble("layer_norm_eps", 1e-5), Activation.parse(j), j.optInt("eos_token_id", DEFAULT_EOS_TOKEN_ID));
     }
 
     private static Vision vision(ConfigJson j) {

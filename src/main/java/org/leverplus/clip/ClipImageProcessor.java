@@ -68,7 +68,63 @@ public final class ClipImageProcessor {
 
     /** Decodes and preprocesses one file into {@code out[offset ..]} as [3, H, W]. Errors name the file. */
     public void process(Path file, float[] out, int offset) throws IOException {
-        process(ImageDecoder.decode(file), out, offset);
+        process(decode(file), out, offset);
+    }
+
+    /**
+     * The file as transformers' {@code convert_to_rgb} sees it: PIL's {@code convert("RGB")}, which drops an alpha
+     * channel. The project decoder ({@link ImageDecoder}, qwen-vl-utils' semantics) composites RGBA onto white, so a PNG
+     * with colour + alpha (colour type 6, or colour type 2 with a {@code tRNS} chunk, which the JDK reader turns into an
+     * alpha channel while PIL keeps the file RGB) is read again here and its alpha dropped. Every other mode (L, LA, P
+     * with or without transparency, CMYK ...) is the decoder's, which already equals {@code convert("RGB")}.
+     */
+    public static RgbImage decode(Path file) throws IOException {
+        RgbImage img = ImageDecoder.decode(file);   // validation, size limit, every error message naming the file
+        if (!pngWithColourAlpha(file)) return img;
+        java.awt.image.BufferedImage b = javax.imageio.ImageIO.read(file.toFile());
+        if (b == null) throw new IOException(file + ": cannot decode PNG");
+        java.awt.image.Raster r = b.getRaster();
+        if (b.getColorModel() instanceof java.awt.image.IndexColorModel || r.getNumBands() != 4) return img;
+        int w = b.getWidth(), h = b.getHeight(), shift = b.getColorModel().getComponentSize(0) - 8;
+        byte[] rgb = new byte[w * h * 3];
+        int[] px = new int[w * 4];
+        for (int y = 0; y < h; y++) {
+            r.getPixels(0, y, w, 1, px);
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++) rgb[(y * w + x) * 3 + c] = (byte) (px[x * 4 + c] >> shift);   // 16-bit: the high byte, as PIL
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    /** PNG colour type 6 (RGBA), or 2 (RGB) with a tRNS chunk before the image data. */
+    static boolean pngWithColourAlpha(Path file) throws IOException {
+        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
+            byte[] sig = new byte[8];
+            if (in.read(sig) != 8 || (sig[0] & 0xff) != 0x89 || sig[1] != 'P' || sig[2] != 'N' || sig[3] != 'G') return false;
+            int colourType = -1;
+            while (true) {
+                int len = in.readInt();
+                byte[] type = new byte[4];
+                in.readFully(type);
+                String t = new String(type, java.nio.charset.StandardCharsets.US_ASCII);
+                if (t.equals("IHDR")) {
+                    byte[] ihdr = new byte[len];
+                    in.readFully(ihdr);
+                    colourType = ihdr[9] & 0xff;
+                    if (colourType == 6) return true;
+                    if (colourType != 2) return false;
+                } else if (t.equals("tRNS")) {
+                    return colourType == 2;
+                } else if (t.equals("IDAT") || t.equals("IEND")) {
+                    return false;
+                } else {
+                    in.skipNBytes(len);
+                }
+                in.skipNBytes(4);   // CRC
+            }
+        } catch (java.io.EOFException e) {
+            return false;   // a truncated file: ImageDecoder.decode has already reported what it could not read
+        }
     }
 
     public float[] process(RgbImage img) {

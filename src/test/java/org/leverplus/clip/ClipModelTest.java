@@ -16,8 +16,10 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The CLIP forward against tools/clip_reference.py (an independent plain-PyTorch port of transformers' CLIP), on
- * tiny snapshots in every supported file form, plus negative controls: each classic porting bug must break the match.
+ * The CLIP forward against transformers itself (5.18; tools/clip_transformers_goldens.py model): tiny snapshots written
+ * by save_pretrained in every supported file form (F32, sharded BF16 and F32, F16, the two single-tower layouts),
+ * quick_gelu and gelu, both end-of-text rules, several image/patch sizes; plus negative controls: each classic porting
+ * bug must break the match.
  */
 class ClipModelTest {
     static final double TOLERANCE = 1e-4;
@@ -55,6 +57,55 @@ class ClipModelTest {
         return num / den;
     }
 
+    static float[] floats(JsonNode a) {
+        float[] out = new float[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) a.get(i).doubleValue();
+        return out;
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = a.get(i).intValue();
+        return out;
+    }
+
+    @Test void endOfTextPositionsAreTheOnesTransformersPooled() throws Exception {
+        record Case(String dir, JsonNode g) {}
+        for (Case c : new Case[]{new Case("full-f32", golden.get("quick")), new Case("text-gelu", golden.get("text_gelu")),
+                new Case("full-gelu-p14-sharded", golden.get("models").get("full-gelu-p14-sharded")),
+                new Case("text-eos-default", golden.get("models").get("text-eos-default"))})
+            try (ClipModel m = load(c.dir(), EnumSet.noneOf(ClipModel.Fault.class))) {
+                assertArrayEquals(ints(c.g().get("eos_positions")), m.textTower().eosPositions(ids), c.dir());
+            }
+    }
+
+    @Test void moreGeometriesGeluTheRealEosIdAndAConfigWithoutEosTokenId() throws Exception {
+        JsonNode g = golden.get("models").get("full-gelu-p14-sharded");
+        try (ClipModel m = load("full-gelu-p14-sharded", EnumSet.noneOf(ClipModel.Fault.class))) {
+            assertEquals(ClipConfig.Activation.GELU, m.config().vision().act());
+            assertEquals(99, m.config().text().eosTokenId());
+            ClipModel.Output img = m.encodeImages(floats(g.get("pixel_values")), 2), txt = m.encodeText(ids);
+            assertMatches(img.pooled(), g.get("vision_pooled"), "p14 vision pooled");
+            assertMatches(img.embeds(), g.get("image_embeds"), "p14 image_embeds");
+            assertMatches(txt.pooled(), g.get("text_pooled"), "p14 text pooled");
+            assertMatches(txt.embeds(), g.get("text_embeds"), "p14 text_embeds");
+        }
+        g = golden.get("models").get("vision-p4-eps6");
+        try (ClipModel m = load("vision-p4-eps6", EnumSet.noneOf(ClipModel.Fault.class))) {
+            assertEquals(26, m.config().vision().positions());
+            ClipModel.Output img = m.encodeImages(floats(g.get("pixel_values")), 2);
+            assertMatches(img.pooled(), g.get("vision_pooled"), "p4 vision pooled");
+            assertMatches(img.embeds(), g.get("image_embeds"), "p4 image_embeds");
+        }
+        g = golden.get("models").get("text-eos-default");
+        try (ClipModel m = load("text-eos-default", EnumSet.noneOf(ClipModel.Fault.class))) {
+            assertEquals(ClipConfig.DEFAULT_EOS_TOKEN_ID, m.config().text().eosTokenId(), "no eos_token_id key: transformers' default");
+            ClipModel.Output txt = m.encodeText(ids);
+            assertMatches(txt.pooled(), g.get("text_pooled"), "eos-default text pooled");
+            assertMatches(txt.embeds(), g.get("text_embeds"), "eos-default text_embeds");
+        }
+    }
+
     static ClipModel load(String dir, Set<ClipModel.Fault> faults) throws Exception {
         return ClipModel.load(ClipSnapshot.open(tiny.resolve(dir)), ModelOptions.defaults(), faults);
     }
@@ -73,6 +124,8 @@ class ClipModelTest {
                 assertMatches(img.embeds(), g.get("image_embeds"), dir + " image_embeds");
                 assertMatches(txt.pooled(), g.get("text_pooled"), dir + " text pooled");
                 assertMatches(txt.embeds(), g.get("text_embeds"), dir + " text_embeds");
+                // transformers given CLIPProcessor's attention mask (0 after the end token): the same, so Lever needs none
+                assertMatches(txt.embeds(), g.get("text_embeds_with_attention_mask"), dir + " text_embeds vs transformers with attention_mask");
                 float[][] sel = {ClipModel.selectorEmbedding(img.embeds()[0], txt.embeds()[0]), ClipModel.selectorEmbedding(img.embeds()[1], txt.embeds()[1])};
                 assertMatches(sel, g.get("selector"), dir + " selector");
             }

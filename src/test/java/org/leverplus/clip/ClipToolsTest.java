@@ -13,11 +13,11 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Image preprocessing against PIL + numpy, the tokenizer pipeline, and tiny snapshots in every geometry and dtype. */
+/** Image preprocessing at a small size against transformers (CLIPImageProcessorPil), the tokenizer pipeline, and tiny snapshots in every geometry and dtype. */
 class ClipToolsTest {
     static final Path IMAGES = Path.of("src/test/resources/org/leverplus/vlm/image");
 
-    @Test void preprocessingEqualsPilAndNumpyWithinOneLevel() throws Exception {
+    @Test void preprocessingAtASmallSizeEqualsTransformersWithinOneLevel() throws Exception {
         JsonNode g = JsonSupport.mapper().readTree(getClass().getResourceAsStream("preprocess-golden.json"));
         int size = g.get("size").intValue(), crop = g.get("crop").intValue();
         ClipImageProcessor.Config d = ClipImageProcessor.Config.defaults();
