@@ -7,11 +7,10 @@ import org.leverplus.eval.Method;
 import org.leverplus.eval.Retrievers;
 import org.leverplus.eval.TinyEvalData;
 import org.leverplus.report.HtmlReport;
-import org.leverplus.torch.Devices;
 import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.engine.EngineOptions;
-import org.leverplus.vlm.model.ModelOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,12 +49,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--permutations", defaultValue = "10000", description = "Permutations of the paired test (default ${DEFAULT-VALUE}).") int permutations;
     @Option(names = "--num-beams", defaultValue = "3", description = "Beams (default ${DEFAULT-VALUE}, Lever-Plus's).") int numBeams;
     @Option(names = "--max-new-tokens", defaultValue = "5", description = "New tokens (default ${DEFAULT-VALUE}, Lever-Plus's).") int maxNewTokens;
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default ${DEFAULT-VALUE}).") String dtype;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).") String device;
-    @Option(names = "--no-image-cache", description = "Run the vision tower for every image occurrence.") boolean noImageCache;
-    @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.") boolean noPrefixCache;
-    @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).") long batchTokens;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).") int batchSize;
+    @Mixin EngineFlags engineFlags = new EngineFlags();
     @Option(names = "--chunk", defaultValue = "64", description = "Questions generated and journaled together (default ${DEFAULT-VALUE}).") int chunk;
     @Option(names = "--run-dir", description = "A training run directory: its loss curves go into the report.") Path runDir;
     @Option(names = "--rl-data", description = "An RL data file: its statistics go into the report.") Path rlData;
@@ -69,9 +63,9 @@ final class EvalCommand implements Callable<Integer> {
         List<Method> ms = new ArrayList<>();
         for (String m : methods) ms.add(Method.parse(m));
         TorchRuntime.init();
-        EngineOptions e = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
+        EngineOptions e = engineFlags.engine();
         Evaluation.Settings s = new Evaluation.Settings(ms, shots, Retrievers.PoolSpec.parse(String.join(" ", pool)), randomSeed, statsSeed,
-                resamples, permutations, numBeams, maxNewTokens, new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device))),
+                resamples, permutations, numBeams, maxNewTokens, engineFlags.model(),
                 e, chunk, overwrite);
         VqaDataset.Kind kind = switch (dataset.toLowerCase(Locale.ROOT)) {
             case "okvqa" -> VqaDataset.Kind.OKVQA;

@@ -4,12 +4,12 @@ import org.leverplus.data.VqaDataset;
 import org.leverplus.datagen.BeamSearchSettings;
 import org.leverplus.datagen.SftInputs;
 import org.leverplus.datagen.SftRun;
-import org.leverplus.torch.Devices;
 import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.model.ModelOptions;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -32,12 +32,7 @@ final class GenerateSftCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N anchors of the pools file (0 = all).") int limit;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process's contiguous slice of the anchors (default ${DEFAULT-VALUE}); merge with lever data merge.") String shard;
     @Option(names = "--skip-bad", description = "Skip (and count) anchors with a missing image, a pool naming the anchor or an unknown id, or too few candidates.") boolean skipBad;
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default ${DEFAULT-VALUE}).") String dtype;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).") String device;
-    @Option(names = "--no-image-cache", description = "Run the vision tower for every image occurrence.") boolean noImageCache;
-    @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.") boolean noPrefixCache;
-    @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).") long batchTokens;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).") int batchSize;
+    @Mixin EngineFlags engineFlags = new EngineFlags();
     @Option(names = "--batch-vision", description = "Run each anchor's uncached images through the vision tower several per pass (faster on a GPU; a resumed or sharded run then equals an uninterrupted one only within float tolerance).") boolean batchVision;
     @Option(names = "--overwrite", description = "Replace an existing output.") boolean overwrite;
 
@@ -76,8 +71,8 @@ final class GenerateSftCommand implements Callable<Integer> {
     /** The run the flags describe (reads the items). */
     SftRun.Options options() throws IOException {
         BeamSearchSettings search = new BeamSearchSettings(beamSize, shots, BeamSearchSettings.Order.parse(order), BeamSearchSettings.TopK.parse(topK));
-        EngineOptions engine = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
-        ModelOptions model = new ModelOptions(ModelOptions.parseDtype(dtype), Devices.name(Devices.parse(device)));
+        EngineOptions engine = engineFlags.engine();
+        ModelOptions model = engineFlags.model();
         return new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, batchVision, limit,
                 SftRun.Shard.parse(shard), skipBad, overwrite);
     }

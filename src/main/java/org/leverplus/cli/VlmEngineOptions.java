@@ -1,10 +1,8 @@
 package org.leverplus.cli;
 
-import org.leverplus.torch.Devices;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.VlmRun;
-import org.leverplus.vlm.model.ModelOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -21,26 +19,14 @@ final class VlmEngineOptions {
     Path out;
     @Option(names = "--overwrite", description = "Replace an existing output file.")
     boolean overwrite;
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default ${DEFAULT-VALUE}).")
-    String dtype;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}).")
-    String device;
-    @Option(names = "--no-image-cache", description = "Run the vision tower for every image occurrence.")
-    boolean noImageCache;
-    @Option(names = "--no-prefix-cache", description = "Recompute shared prompt prefixes for every prompt.")
-    boolean noPrefixCache;
-    @Option(names = "--batch-tokens", defaultValue = "16384", description = "Micro-batch bound: rows x padded length (default ${DEFAULT-VALUE}).")
-    long batchTokens;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Micro-batch rows at most (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin
+    EngineFlags engine = new EngineFlags();
     @Option(names = "--chunk", defaultValue = "256", description = "Requests read and scheduled together (default ${DEFAULT-VALUE}).")
     int chunk;
 
     VlmRun.Settings settings() {
         TorchRuntime.init();
-        String dev = Devices.name(Devices.parse(device));
-        EngineOptions e = EngineOptions.defaults().withImageCache(!noImageCache).withPrefixCache(!noPrefixCache).withBatch(batchTokens, batchSize);
-        return new VlmRun.Settings(new ModelOptions(ModelOptions.parseDtype(dtype), dev), e, chunk, overwrite);
+        return new VlmRun.Settings(engine.model(), engine.engine(), chunk, overwrite);
     }
 
     /** Prints a run's summary: the --json object, or one line ({@code what}: summary -> out). */
