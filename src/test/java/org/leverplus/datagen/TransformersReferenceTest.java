@@ -51,9 +51,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>{@link QwenImageProcessor}'s pixel_values are bit-identical to Qwen2VLImageProcessor's (SHA-256 of the
  *       float32 bytes);</li>
  *   <li>{@code generate sft} (defaults: 5 beams, 2 shots, left, largest) gives the reference's id lists exactly and
- *       its scores within {@link #REL} of the anchor's largest |score|;</li>
+ *       its scores within {@link #REL} of the anchor's largest |score|, with the intended (separate) answer
+ *       tokenisation and with {@code --answer-tokenization joined} (the original processor's tokens, answer-only
+ *       mask); on this fixture the two select different ICDs;</li>
  *   <li>{@code lever vlm generate} (the RL labelling generation: 3 beams, 5 tokens, length penalty 0) gives
- *       transformers' generate tokens, beam score, decoded text and extracted answer.</li>
+ *       transformers' generate tokens, beam score, decoded text and extracted answer (on the seed-2 snapshot, whose
+ *       generations are not one repeated token).</li>
  * </ul>
  */
 class TransformersReferenceTest {
@@ -87,13 +90,15 @@ class TransformersReferenceTest {
     }
 
     @Test void snapshotIsTheOneTheReferenceRan() throws Exception {
-        for (String name : List.of("sft.meta.json", "prompts.json", "generate.json")) {
-            JsonNode want = gold(name).get("snapshot_sha256");
-            for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                assertEquals(f.getValue().asText(), sha256(Files.readAllBytes(snap.resolve(f.getKey()))),
-                        name + ": " + f.getKey() + " differs from the snapshot the reference ran on; regenerate the goldens (see the tool's docstring)");
-            }
+        for (String name : List.of("sft.meta.json", "sft-joined.meta.json", "prompts.json"))
+            checkHashes(gold(name).get("snapshot_sha256"), snap, name);
+    }
+
+    static void checkHashes(JsonNode want, Path dir, String name) throws Exception {
+        for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            assertEquals(f.getValue().asText(), sha256(Files.readAllBytes(dir.resolve(f.getKey()))),
+                    name + ": " + f.getKey() + " differs from the snapshot the reference ran on; regenerate the goldens (hf-reference/README.md)");
         }
     }
 
@@ -146,14 +151,21 @@ class TransformersReferenceTest {
         return out;
     }
 
+    static JsonNode runSft(IcdPromptBuilder.AnswerTokenization mode) throws Exception {
+        Path out = tmp.resolve("sft-" + mode + ".json");
+        BeamSearchSettings d = BeamSearchSettings.defaults();
+        SftRun.run(new SftRun.Options(snap, DATA.resolve("pools.json"), out, items, new BeamSearchSettings(d.beamSize(), d.shots(), d.order(), d.perBeamTopK(), mode),
+                ModelOptions.defaults(), EngineOptions.defaults(), false, 0, SftRun.Shard.all(), false, true), null);
+        return JSON.readTree(out.toFile());
+    }
+
     @Test void generateSftEqualsTransformers() throws Exception {
-        Path out = tmp.resolve("sft.json");
-        SftRun.run(new SftRun.Options(snap, DATA.resolve("pools.json"), out, items, BeamSearchSettings.defaults(), ModelOptions.defaults(),
-                EngineOptions.defaults(), false, 0, SftRun.Shard.all(), false, true), null);
-        JsonNode got = JSON.readTree(out.toFile());
+        JsonNode got = runSft(IcdPromptBuilder.AnswerTokenization.SEPARATE);
         JsonNode want = gold("sft.json");
         List<String> bad = mismatches(got, want, REL);
         assertTrue(bad.isEmpty(), "generate sft vs transformers:\n" + String.join("\n", bad));
+        // the original's tokenisation selects other ICDs on this fixture: the two goldens are not interchangeable
+        assertFalse(mismatches(got, gold("sft-joined.json"), REL).isEmpty(), "separate vs the joined golden must differ");
         // the comparison can fail: a score moved by 10x the tolerance, or two beams swapped, is caught
         ObjectNode moved = want.deepCopy();
         ArrayNode s = (ArrayNode) moved.get("4").get("shot_scores").get(2);
@@ -165,6 +177,12 @@ class TransformersReferenceTest {
         ids.set(0, ids.get(1));
         ids.set(1, first);
         assertFalse(mismatches(got, swapped, REL).isEmpty(), "swapped beams must be caught");
+    }
+
+    @Test void joinedAnswerTokenizationEqualsTransformersOnTheOriginalsTokens() throws Exception {
+        JsonNode got = runSft(IcdPromptBuilder.AnswerTokenization.JOINED);
+        List<String> bad = mismatches(got, gold("sft-joined.json"), REL);
+        assertTrue(bad.isEmpty(), "generate sft --answer-tokenization joined vs transformers:\n" + String.join("\n", bad));
     }
 
     /** Differences: anchors and their order, every id list/sequence/shot id exactly, every score within rel * max|score| of the anchor. */
@@ -220,7 +238,11 @@ class TransformersReferenceTest {
         }
         Files.writeString(req, sb.toString());
         Path out = tmp.resolve("gen.jsonl");
-        LeverCliAccess.Run run = LeverCliAccess.run("vlm", "generate", "--snapshot", snap.toString(), "--requests", req.toString(), "--out", out.toString(), "--quiet");
+        // seed 2: on the seed-11 snapshot every prompt generates one token five times; here the beams differ
+        Path snap2 = tmp.resolve("tiny-seed2");
+        TinySnapshotWriter.write(snap2, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.LEGACY, 2, TestTokenizers.snapshotDir().resolve("tokenizer.json"));
+        checkHashes(want.get("snapshot_sha256"), snap2, "generate.json");
+        LeverCliAccess.Run run = LeverCliAccess.run("vlm", "generate", "--snapshot", snap2.toString(), "--requests", req.toString(), "--out", out.toString(), "--quiet");
         assertEquals(0, run.code(), run.err());
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
         assertEquals(want.get("generations").size(), lines.size());
