@@ -37,7 +37,9 @@ Usage:
   tools/sft_transformers_reference.py generate --snapshot DIR --items ITEMS.jsonl --requests REQ.json --out OUT.json
       (REQ.json: [{"id": .., "icds": [ids in prompt order], "query": id}, ...]; max_new_tokens 5, 3 beams,
        length_penalty 0, do_sample False, eos = tokenizer.eos_token_id, pad = tokenizer.pad_token_id)
-Run with /work/venv4/bin/python (torch CPU + transformers 4.57.6).
+transformers 4.57.6 warns that the tokenizer has "an incorrect regex pattern" (its Mistral check fires for any
+config.json without "transformers_version"); it applies no change, and the ids equal Lever's (TransformersReferenceTest).
+Run with a Python that has torch (CPU is enough), Pillow, numpy and transformers 4.57.6 (the goldens' version).
 """
 import argparse
 import hashlib
