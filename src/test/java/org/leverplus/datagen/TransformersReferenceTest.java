@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>{@code generate sft} (defaults: 5 beams, 2 shots, left, largest) gives the reference's id lists exactly and
  *       its scores within {@link #REL} of the anchor's largest |score|, with the intended (separate) answer
  *       tokenisation and with {@code --answer-tokenization joined} (the original processor's tokens, answer-only
- *       mask); on this fixture the two select different ICDs;</li>
+ *       mask; on this fixture the two select different ICDs), and with {@code --per-beam-topk smallest};</li>
  *   <li>{@code lever vlm generate} (the RL labelling generation: 3 beams, 5 tokens, length penalty 0) gives
  *       transformers' generate tokens, beam score, decoded text and extracted answer (on the seed-2 snapshot, whose
  *       generations are not one repeated token).</li>
@@ -90,7 +90,7 @@ class TransformersReferenceTest {
     }
 
     @Test void snapshotIsTheOneTheReferenceRan() throws Exception {
-        for (String name : List.of("sft.meta.json", "sft-joined.meta.json", "prompts.json"))
+        for (String name : List.of("sft.meta.json", "sft-joined.meta.json", "sft-smallest.meta.json", "prompts.json"))
             checkHashes(gold(name).get("snapshot_sha256"), snap, name);
     }
 
@@ -152,11 +152,21 @@ class TransformersReferenceTest {
     }
 
     static JsonNode runSft(IcdPromptBuilder.AnswerTokenization mode) throws Exception {
-        Path out = tmp.resolve("sft-" + mode + ".json");
         BeamSearchSettings d = BeamSearchSettings.defaults();
-        SftRun.run(new SftRun.Options(snap, DATA.resolve("pools.json"), out, items, new BeamSearchSettings(d.beamSize(), d.shots(), d.order(), d.perBeamTopK(), mode),
+        return runSft(new BeamSearchSettings(d.beamSize(), d.shots(), d.order(), d.perBeamTopK(), mode));
+    }
+
+    static JsonNode runSft(BeamSearchSettings settings) throws Exception {
+        Path out = tmp.resolve("sft-" + settings.perBeamTopK() + "-" + settings.answerTokenization() + ".json");
+        SftRun.run(new SftRun.Options(snap, DATA.resolve("pools.json"), out, items, settings,
                 ModelOptions.defaults(), EngineOptions.defaults(), false, 0, SftRun.Shard.all(), false, true), null);
         return JSON.readTree(out.toFile());
+    }
+
+    @Test void smallestPerBeamTopKEqualsTransformers() throws Exception {
+        JsonNode got = runSft(new BeamSearchSettings(5, 2, BeamSearchSettings.Order.LEFT, BeamSearchSettings.TopK.SMALLEST));
+        List<String> bad = mismatches(got, gold("sft-smallest.json"), REL);
+        assertTrue(bad.isEmpty(), "generate sft --per-beam-topk smallest vs transformers:\n" + String.join("\n", bad));
     }
 
     @Test void generateSftEqualsTransformers() throws Exception {
