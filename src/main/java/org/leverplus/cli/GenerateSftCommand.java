@@ -29,6 +29,7 @@ final class GenerateSftCommand implements Callable<Integer> {
     @Option(names = "--shots", defaultValue = "2", description = "ICDs per sequence (default ${DEFAULT-VALUE}).") int shots;
     @Option(names = "--order", defaultValue = "left", description = "left (new ICD prepended, the original's) or right (just before the query) (default ${DEFAULT-VALUE}).") String order;
     @Option(names = "--per-beam-topk", defaultValue = "largest", description = "largest (intended) or smallest (the original's Qwen quirk) (default ${DEFAULT-VALUE}).") String topK;
+    @Option(names = "--answer-tokenization", defaultValue = "separate", description = "separate (intended: the answer tokenized on its own) or joined (as the original's processor tokenized \"Short answer:{y}\"; BPE may merge the colon into the answer); only the answer's tokens are scored either way (default ${DEFAULT-VALUE}).") String answerTokenization;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N anchors of the pools file (0 = all).") int limit;
     @Option(names = "--shard", defaultValue = "0/1", description = "i/n: this process's contiguous slice of the anchors (default ${DEFAULT-VALUE}); merge with lever data merge.") String shard;
     @Option(names = "--skip-bad", description = "Skip (and count) anchors with a missing image, a pool naming the anchor or an unknown id, or too few candidates.") boolean skipBad;
@@ -70,7 +71,8 @@ final class GenerateSftCommand implements Callable<Integer> {
 
     /** The run the flags describe (reads the items). */
     SftRun.Options options() throws IOException {
-        BeamSearchSettings search = new BeamSearchSettings(beamSize, shots, BeamSearchSettings.Order.parse(order), BeamSearchSettings.TopK.parse(topK));
+        BeamSearchSettings search = new BeamSearchSettings(beamSize, shots, BeamSearchSettings.Order.parse(order), BeamSearchSettings.TopK.parse(topK),
+                BeamSearchSettings.parseAnswerTokenization(answerTokenization));
         EngineOptions engine = engineFlags.engine();
         ModelOptions model = engineFlags.model();
         return new SftRun.Options(snapshot, pools, out, dataset.open(), search, model, engine, batchVision, limit,

@@ -90,7 +90,7 @@ public final class InfoScoreBeamSearch {
         this.batchVision = batchVision;
         this.engine = engine;
         this.scorer = new VlmScorer(engine);
-        this.builder = IcdPromptBuilder.leverPlus(tokenizer);
+        this.builder = new IcdPromptBuilder(tokenizer, IcdPromptBuilder.LEVER_PLUS_SYSTEM_PROMPT, 2, settings.answerTokenization());
         this.processor = new QwenImageProcessor(preprocessor);
         this.settings = settings;
         this.imageThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
