@@ -93,12 +93,38 @@ public final class VlmRun {
         throw new IllegalArgumentException(requests + " line 1: expected \"input_ids\" (token-level request) or \"query\" (Lever-Plus request)");
     }
 
-    /** The eos ids of a snapshot: generation_config.json's, else config.json's. */
+    /**
+     * The ids that end generation, as Lever-Plus passes them: {@code generate(..., eos_token_id=tokenizer.eos_token_id)},
+     * i.e. the one {@code eos_token} of {@code tokenizer_config.json} ({@code <|im_end|>} for the Instruct checkpoints),
+     * which overrides generation_config.json's list (that also holds {@code <|endoftext|>}). A snapshot without a
+     * tokenizer_config.json eos token falls back to generation_config.json's ids plus config.json's.
+     */
     public static Set<Integer> eosIds(Path snapshotDir) throws IOException {
         Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshotDir);
+        Integer tokenizerEos = tokenizerEosId(snap);
+        if (tokenizerEos != null) return Set.of(tokenizerEos);
         Set<Integer> eos = new HashSet<>(snap.config().eosTokenIds());
         if (Files.isRegularFile(snapshotDir.resolve("generation_config.json"))) eos.addAll(snap.generationConfig().eosTokenIds());
         return eos;
+    }
+
+    /** The id of tokenizer_config.json's {@code eos_token} (a string or {"content": ...}) in tokenizer.json, or null. */
+    static Integer tokenizerEosId(Qwen25VlSnapshot snap) throws IOException {
+        java.util.Optional<Path> cfg = snap.tokenizerConfigJson();
+        if (cfg.isEmpty()) return null;
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode t;
+        try {
+            t = json.readTree(cfg.get().toFile()).path("eos_token");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(cfg.get() + ": not valid JSON: " + org.leverplus.io.JsonSupport.describe(e));
+        }
+        String token = t.isTextual() ? t.asText() : t.path("content").isTextual() ? t.path("content").asText() : null;
+        if (token == null) return null;
+        Path tj = snap.tokenizerJson();
+        for (com.fasterxml.jackson.databind.JsonNode a : json.readTree(tj.toFile()).path("added_tokens"))
+            if (token.equals(a.path("content").asText(null)) && a.path("id").canConvertToInt()) return a.path("id").asInt();
+        throw new IllegalArgumentException(cfg.get() + ": eos_token \"" + token + "\" is not an added token of " + tj);
     }
 
     private static Summary summary(int n, long t0, VlmEngine e) {

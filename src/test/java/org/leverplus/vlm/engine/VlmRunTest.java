@@ -84,4 +84,22 @@ class VlmRunTest {
             }
         }
     }
+
+    /** Lever-Plus calls generate(eos_token_id=tokenizer.eos_token_id): tokenizer_config.json's one eos token wins. */
+    @Test void eosIdsAreTheTokenizersEosTokenWhenTheSnapshotNamesOne(@TempDir Path tmp) throws Exception {
+        Path snap = tmp.resolve("tiny");
+        TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.LEGACY, 5,
+                org.leverplus.vlm.TestTokenizers.snapshotDir().resolve("tokenizer.json"));
+        Set<Integer> fallback = VlmRun.eosIds(snap);   // no tokenizer_config.json: generation_config + config ids
+        assertFalse(fallback.isEmpty());
+        Files.writeString(snap.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\", \"pad_token\": \"<|endoftext|>\"}");
+        assertEquals(Set.of(151645), VlmRun.eosIds(snap));
+        Files.writeString(snap.resolve("tokenizer_config.json"), "{\"eos_token\": {\"content\": \"<|endoftext|>\", \"special\": true}}");
+        assertEquals(Set.of(151643), VlmRun.eosIds(snap));
+        Files.writeString(snap.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|no_such_token|>\"}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VlmRun.eosIds(snap));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("<|no_such_token|>"), e.getMessage());
+        Files.writeString(snap.resolve("tokenizer_config.json"), "{\"model_max_length\": 32768}");
+        assertEquals(fallback, VlmRun.eosIds(snap));
+    }
 }
