@@ -303,6 +303,7 @@ public final class RlGenerator {
         for (JsonNode c : v.get("pointer_candidates")) { n++; if (c.get("vqa_correct").asInt() == 1) pos++; }
         String why = BalancedPairs.dropReason(pos, n, balanced.minPosRatio(), balanced.maxPosRatio());
         if (why == null) return;
+        rec.set("dropped_value", v);                      // kept in the journal only (to inspect a crashed run)
         rec.putNull("value");
         ((ObjectNode) rec.get("stats")).put("skip_reason", why);
     }
