@@ -396,7 +396,15 @@ public final class DiversityAugmenter {
             q.raw().get("pointer_candidates").forEach(cands::add);
             String cls = classify(accs(cands));
             before.merge(cls, 1L, Long::sum);
-            if (cls.equals(ALL0) || cls.equals(ALL1) || cls.equals(ALL06)) todo.add(q);
+            if (cls.equals(ALL0) || cls.equals(ALL1) || cls.equals(ALL06)) {
+                if (q.index() < 0 || q.index() >= data.size())
+                    throw new IllegalArgumentException(in + ": query \"" + q.key() + "\": the query id is not in the dataset (ids 0.." + (data.size() - 1) + ")");
+                if (q.candidatePoolIds() != null)
+                    for (int id : q.candidatePoolIds())
+                        if (id < 0 || id >= data.size())
+                            throw new IllegalArgumentException(in + ": query \"" + q.key() + "\", field candidate_pool_ids: id " + id + " is not in the dataset (ids 0.." + (data.size() - 1) + ")");
+                todo.add(q);
+            }
         }
         long t0 = System.nanoTime();
         try (Journal j = Journal.open(journalFile, runSettings)) {

@@ -149,5 +149,15 @@ class GenerateRlAugmentCliTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("must not be the input"), bad.err());
         assertArrayEquals(in, Files.readAllBytes(input));
+
+        // a query id outside the dataset: one line naming the file, the query and the problem; nothing written
+        Path far = dir.resolve("far.json"), farOut = dir.resolve("far-out.json");
+        Files.writeString(far, Files.readString(input).replace("\"0\" : {", "\"99\" : {"));
+        List<String> fa = args(farOut);
+        fa.set(fa.indexOf("--rl-data") + 1, far.toString());
+        SelectorCliTest.Run f = GenerateRlBalancedCliTest.run(fa);
+        assertEquals(1, f.code(), f.out() + f.err());
+        assertTrue(f.err().contains(far + ": query \"99\": the query id is not in the dataset"), f.err());
+        assertFalse(Files.exists(farOut));
     }
 }
