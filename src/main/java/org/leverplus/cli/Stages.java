@@ -144,7 +144,7 @@ public final class Stages {
         public boolean overwrite() { return c.overwrite; }
 
         /** The --device of the command (tasks without a GPU compute there). */
-        public String device() { return c.device; }
+        public String device() { return c.engineFlags.device; }
 
         /** The journal {@code lever generate rl} keeps (--journal, default OUT.journal.jsonl). */
         public Path journal() { return in.journal(); }

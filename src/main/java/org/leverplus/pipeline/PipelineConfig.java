@@ -74,6 +74,7 @@ public final class PipelineConfig {
                 f("epochs", Kind.INT, 20L, "SFT epochs (0 skips SFT training)"),
                 f("extra_args", Kind.STRINGS, List.of(), "more flags for the SFT `lever train`")));
         SCHEMA.put("rl_data", List.of(
+                f("mode", Kind.STRING, "standard", "standard (proposers over each anchor's pool, then the filter) or balanced (lever generate rl --balanced)"),
                 f("shots", Kind.INT, 2L, "ICDs per candidate sequence"),
                 f("balanced_filter", Kind.BOOL, true, "keep only queries with a positive ratio inside the band"),
                 f("min_pos_ratio", Kind.DOUBLE, 0.4, "balanced band, low end"),
@@ -256,6 +257,10 @@ public final class PipelineConfig {
             throw error("sft_data", "shots", "must be between 1 and sample.candidates (" + k + "), not " + integer("sft_data", "shots"));
         if (integer("sft_data", "beam_size") < 1) throw error("sft_data", "beam_size", "must be >= 1");
         if (!Set.of("left", "right").contains(string("sft_data", "order"))) throw error("sft_data", "order", "must be left or right");
+        if (!Set.of("standard", "balanced").contains(string("rl_data", "mode")))
+            throw error("rl_data", "mode", "must be standard or balanced, not '" + string("rl_data", "mode") + "'");
+        if (string("rl_data", "mode").equals("balanced") && integer("rl_data", "shots") != 2)
+            throw error("rl_data", "shots", "must be 2 with rl_data.mode balanced (it builds pairs), not " + integer("rl_data", "shots"));
         if (integer("rl_data", "shots") < 1 || integer("rl_data", "shots") > k)
             throw error("rl_data", "shots", "must be between 1 and sample.candidates (" + k + ")");
         double lo = real("rl_data", "min_pos_ratio"), hi = real("rl_data", "max_pos_ratio");

@@ -122,23 +122,30 @@ public final class PipelineStages {
             s.add(new CommandStage("rl_data", List.of("embed", "sample", "sft_train"), List.of("dataset", "vlm", "rl_data"), PipelineStages::vlmInputs, (c, ctx) -> {
                 VqaDataset.Kind kind = c.string("dataset", "name").equals("vqav2") ? VqaDataset.Kind.VQAV2 : VqaDataset.Kind.OKVQA;
                 Path data = c.requiredPath("dataset", "data_dir");
+                boolean balanced = c.string("rl_data", "mode").equals("balanced");
                 List<String> gen = new ArrayList<>(List.of("generate", "rl", "--questions", data.resolve(kind.questionsFile("train")).toString(),
                         "--annotations", annotations(c).toString(), "--images", req(c, "dataset", "train_images"), "--split", "train",
                         "--val-questions", data.resolve(kind.questionsFile("val")).toString(),
-                        "--val-annotations", data.resolve(kind.annotationsFile("val")).toString(),
-                        "--pools", ctx.dirOf("sample").resolve("pools.json").toString(), "--snapshot", req(c, "vlm", "snapshot"),
-                        "--checkpoint", finalCheckpoint(c, ctx.dirOf("sft_train"), "sft_train").toString(),
-                        "--embeddings", feature(ctx, "selector_train").toString(), "--shots", str(c.integer("rl_data", "shots")),
+                        "--val-annotations", data.resolve(kind.annotationsFile("val")).toString(), "--snapshot", req(c, "vlm", "snapshot"),
+                        "--embeddings", feature(ctx, "selector_train").toString(),
                         "--out", ctx.dir().resolve("rl.json").toString(), "--device", c.string("vlm", "device"), "--dtype", c.string("vlm", "dtype")));
+                if (balanced)      // the band is applied while generating; queries: --start/--end/--target-queries in extra_args
+                    gen.addAll(List.of("--balanced", "--min-pos-ratio", str(c.real("rl_data", "min_pos_ratio")),
+                            "--max-pos-ratio", str(c.real("rl_data", "max_pos_ratio"))));
+                else
+                    gen.addAll(List.of("--pools", ctx.dirOf("sample").resolve("pools.json").toString(),
+                            "--checkpoint", finalCheckpoint(c, ctx.dirOf("sft_train"), "sft_train").toString(),
+                            "--shots", str(c.integer("rl_data", "shots"))));
                 gen.addAll(c.strings("rl_data", "extra_args"));
                 List<List<String>> cmds = new ArrayList<>(List.of(gen));
-                if (c.bool("rl_data", "balanced_filter"))
+                if (!balanced && c.bool("rl_data", "balanced_filter"))
                     cmds.add(List.of("data", "filter", ctx.dir().resolve("rl.json").toString(), "--min-pos-ratio", str(c.real("rl_data", "min_pos_ratio")),
                             "--max-pos-ratio", str(c.real("rl_data", "max_pos_ratio")), "--out", ctx.dir().resolve("rl_balanced.json").toString()));
                 return cmds;
             }, lever));
             s.add(new CommandStage("train", List.of("embed", "sft_train", "rl_data"), List.of("train", "rl_data"), c -> Map.of(), (c, ctx) -> {
-                Path rl = ctx.dirOf("rl_data").resolve(c.bool("rl_data", "balanced_filter") ? "rl_balanced.json" : "rl.json");
+                boolean filtered = !c.string("rl_data", "mode").equals("balanced") && c.bool("rl_data", "balanced_filter");
+                Path rl = ctx.dirOf("rl_data").resolve(filtered ? "rl_balanced.json" : "rl.json");
                 List<String> a = new ArrayList<>(List.of("train", "--run-dir", ctx.dir().resolve("run").toString(), "--rl-data", rl.toString(),
                         "--embeddings", feature(ctx, "selector_train").toString(), "--rce-epochs", str(c.integer("train", "rce_epochs")),
                         "--grpo-epochs", str(c.integer("train", "grpo_epochs"))));

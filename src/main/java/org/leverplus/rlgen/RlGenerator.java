@@ -7,31 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.leverplus.data.Embeddings;
 import org.leverplus.data.RlDataWriter;
 import org.leverplus.data.RlQuery;
-import org.leverplus.selector.Tensors;
-import org.leverplus.vlm.engine.Generation;
 import org.leverplus.vlm.engine.GenerationSettings;
-import org.leverplus.vlm.engine.ImageInput;
-import org.leverplus.vlm.engine.Prompt;
-import org.leverplus.vlm.engine.ScoreRequest;
 import org.leverplus.vlm.engine.VlmEngine;
-import org.leverplus.vlm.engine.VlmGenerator;
-import org.leverplus.vlm.engine.VlmScorer;
-import org.leverplus.vlm.image.ImageGrid;
-import org.leverplus.vlm.image.ProcessedImage;
 import org.leverplus.vlm.image.QwenImageProcessor;
 import org.leverplus.vlm.text.IcdPromptBuilder;
-import org.leverplus.vlm.text.PromptTokens;
 import org.leverplus.vlm.text.QwenTokenizer;
-import org.leverplus.vlm.text.VqaItem;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -79,7 +66,7 @@ public final class RlGenerator {
 
     /** Counts of a run, summed over the journal (so a resumed run reports the whole run). */
     public static final class Summary {
-        long queries, written, skipped, proposed, kept, positives;
+        long queries, written, skipped, proposed, kept, positives, writtenCandidates, writtenPositives;
         final Map<String, Long> dropped = new TreeMap<>(), modes = new TreeMap<>(), skippedBy = new TreeMap<>();
         double seconds;
         long generatedNow;
@@ -95,7 +82,13 @@ public final class RlGenerator {
             if (rec.get("value").isNull()) {
                 skipped++;
                 skippedBy.merge(s.get("skip_reason").asText(), 1L, Long::sum);
-            } else written++;
+            } else {
+                written++;
+                for (JsonNode c : rec.get("value").get("pointer_candidates")) {
+                    writtenCandidates++;
+                    if (c.path("vqa_correct").asInt() == 1) writtenPositives++;
+                }
+            }
         }
 
         public long queries() { return queries; }
@@ -120,6 +113,8 @@ public final class RlGenerator {
             modes.forEach(m::put);
             o.put("positive_candidates", positives);
             o.put("positive_ratio", kept == 0 ? 0.0 : (double) positives / kept);
+            o.put("candidates_written", writtenCandidates);
+            o.put("written_positive_ratio", writtenCandidates == 0 ? 0.0 : (double) writtenPositives / writtenCandidates);
             return o;
         }
 
@@ -130,6 +125,25 @@ public final class RlGenerator {
         }
     }
 
+    /**
+     * The balanced mode (spec 8.7(b)): every query's candidates are the similarity-interval pairs of
+     * {@link BalancedPairs} over the whole dataset, and a query is written only when {@link BalancedPairs#dropReason}
+     * keeps it; the run stops once {@code targetQueries} queries were kept (0 = no target).
+     */
+    public record Balanced(BalancedPairs.Settings pairs, double minPosRatio, double maxPosRatio, int targetQueries) {
+        public Balanced {
+            if (!(minPosRatio >= 0 && maxPosRatio <= 1 && minPosRatio <= maxPosRatio))
+                throw new IllegalArgumentException("expected 0 <= --min-pos-ratio <= --max-pos-ratio <= 1 but found " + minPosRatio + " and " + maxPosRatio);
+            if (targetQueries < 0) throw new IllegalArgumentException("--target-queries must be >= 0, got " + targetQueries);
+        }
+    }
+
+    /** Drop reason of a balanced pair that holds the query itself (the original's similarity -1 item). */
+    public static final String QUERY_IN_PAIR = "query-in-pair";
+
+    /** gen_method of the balanced mode's candidates. */
+    public static final String BALANCED_METHOD = "similarity_interval";
+
     private final GenDataset data;
     private final Map<Integer, int[]> pools;      // null: the full dataset is every query's pool
     private final List<Integer> queryIds;
@@ -138,9 +152,22 @@ public final class RlGenerator {
     private final AnswerSources answers;
     private final Vlm vlm;
     private final Settings s;
+    private final Balanced balanced;               // null: the standard mode
 
     public RlGenerator(GenDataset data, Map<Integer, int[]> pools, List<Integer> queryIds, Embeddings embeddings,
                        Proposals proposals, AnswerSources answers, Vlm vlm, Settings s) {
+        this(data, pools, queryIds, embeddings, proposals, answers, vlm, s, null);
+    }
+
+    /** The balanced mode: the full dataset is the pool, no proposers (see {@link Balanced}). */
+    public static RlGenerator balanced(GenDataset data, List<Integer> queryIds, Embeddings embeddings, AnswerSources answers,
+                                       Vlm vlm, Settings s, Balanced b) {
+        if (s.shots() != 2) throw new IllegalArgumentException("--balanced builds pairs: --shots must be 2, got " + s.shots());
+        return new RlGenerator(data, null, queryIds, embeddings, null, answers, vlm, s, b);
+    }
+
+    private RlGenerator(GenDataset data, Map<Integer, int[]> pools, List<Integer> queryIds, Embeddings embeddings,
+                        Proposals proposals, AnswerSources answers, Vlm vlm, Settings s, Balanced balanced) {
         if (embeddings.rows() != data.size())
             throw new IllegalArgumentException("the embeddings have " + embeddings.rows() + " rows but the dataset has " + data.size() + " items");
         for (int q : queryIds) data.get(q);
@@ -153,14 +180,25 @@ public final class RlGenerator {
         this.answers = answers;
         this.vlm = vlm;
         this.s = s;
+        this.balanced = balanced;
+    }
+
+    private List<Integer> limited() {
+        return s.limit() > 0 && s.limit() < queryIds.size() ? queryIds.subList(0, s.limit()) : queryIds;
+    }
+
+    /** [from, to) of this shard in the (limited) query list: whole chunks, contiguous. */
+    private int[] shardRange() {
+        List<Integer> all = limited();
+        int chunks = (all.size() + s.chunk() - 1) / s.chunk();
+        int from = (int) ((long) s.shard() * chunks / s.shards()) * s.chunk(), to = (int) ((long) (s.shard() + 1) * chunks / s.shards()) * s.chunk();
+        return new int[]{Math.min(from, all.size()), Math.min(to, all.size())};
     }
 
     /** This shard's slice of the query list: whole chunks, contiguous. */
     public List<Integer> shardQueries() {
-        List<Integer> all = s.limit() > 0 && s.limit() < queryIds.size() ? queryIds.subList(0, s.limit()) : queryIds;
-        int chunks = (all.size() + s.chunk() - 1) / s.chunk();
-        int from = (int) ((long) s.shard() * chunks / s.shards()) * s.chunk(), to = (int) ((long) (s.shard() + 1) * chunks / s.shards()) * s.chunk();
-        return all.subList(Math.min(from, all.size()), Math.min(to, all.size()));
+        int[] r = shardRange();
+        return limited().subList(r[0], r[1]);
     }
 
     /** Runs (or resumes) the generation and writes {@code out} atomically; the journal is removed after the commit. */
@@ -169,31 +207,62 @@ public final class RlGenerator {
         List<Integer> mine = shardQueries();
         long t0 = System.nanoTime();
         Summary now = new Summary();
+        int target = balanced == null ? 0 : balanced.targetQueries();
         try (Journal j = Journal.open(journalFile, runSettings)) {
             int resumed = 0, chunksNow = 0;
             for (int q : mine) if (j.done().containsKey(Integer.toString(q))) resumed++;
             if (resumed > 0 && progress != null) progress.println("generate rl: resuming, " + resumed + " of " + mine.size() + " queries already done");
+            BalancedPairs stream = null;
+            if (balanced != null) {
+                // one random stream over the whole query list: a shard first advances it past the earlier queries
+                stream = new BalancedPairs(balanced.pairs(), data.size());
+                for (int i = 0; i < shardRange()[0]; i++) stream.skip();
+            }
             for (int c = 0; c < mine.size(); c += s.chunk()) {
+                if (target > 0 && keptSoFar(j, mine) >= target) break;
                 List<Integer> chunk = new ArrayList<>();
-                for (int q : mine.subList(c, Math.min(mine.size(), c + s.chunk())))
-                    if (!j.done().containsKey(Integer.toString(q))) chunk.add(q);
+                Map<Integer, List<CandidateSequence>> given = balanced == null ? null : new HashMap<>();
+                Map<Integer, Integer> selfPairs = new HashMap<>();
+                for (int q : mine.subList(c, Math.min(mine.size(), c + s.chunk()))) {
+                    boolean done = j.done().containsKey(Integer.toString(q));
+                    if (stream != null) {
+                        if (done) stream.skip();
+                        else given.put(q, balancedCandidates(stream, q, selfPairs));
+                    }
+                    if (!done) chunk.add(q);
+                }
                 if (chunk.isEmpty()) continue;
-                List<ObjectNode> recs = processChunk(chunk);
+                List<ObjectNode> recs = processChunk(chunk, given, selfPairs);
+                if (balanced != null) for (ObjectNode r : recs) applyBand(r);
                 j.append(recs);
                 for (ObjectNode r : recs) now.add(r);
-                progress(progress, now, j.done().size(), mine.size(), resumed, t0);
+                progress(progress, now, j.done().size(), mine.size(), t0, target > 0 ? keptSoFar(j, mine) + "/" + target : null);
                 if (++chunksNow == Integer.getInteger("lever.rlgen.stopAfterChunks", -1))                  // test hook: a crash right after a journal write
                     throw new IllegalStateException("stopped after " + chunksNow + " chunks (lever.rlgen.stopAfterChunks)");
             }
             Summary total = new Summary();
+            boolean targetReached = false;
+            int processed = 0;
             try (RlDataWriter w = RlDataWriter.open(out, overwrite)) {
                 for (int q : mine) {
+                    if (target > 0 && total.written >= target) { targetReached = true; break; }
                     JsonNode rec = j.done().get(Integer.toString(q));
+                    if (rec == null) throw new IllegalStateException("query " + q + " is missing from the journal " + journalFile);
                     total.add(rec);
+                    processed++;
                     if (!rec.get("value").isNull()) w.entry(Integer.toString(q), rec.get("value"));
                 }
                 ObjectNode meta = runSettings.deepCopy();
                 meta.put("generator", "lever generate rl");
+                if (balanced != null) {
+                    meta.put("mode", "balanced");
+                    meta.put("start_idx", mine.isEmpty() ? 0 : mine.get(0));
+                    meta.put("end_idx", mine.isEmpty() ? 0 : mine.get(mine.size() - 1) + 1);
+                    meta.put("num_queries_processed", processed);
+                    meta.put("eval_per_query", balanced.pairs().maxPairs());
+                    meta.putArray("pos_ratio_range").add(balanced.minPosRatio()).add(balanced.maxPosRatio());
+                    meta.put("target_reached", targetReached || (target > 0 && total.written >= target));
+                }
                 meta.set("summary", total.toJson());
                 w.meta(meta);
                 w.commit();
@@ -208,11 +277,13 @@ public final class RlGenerator {
     /**
      * The journal records of one chunk of queries (a slice of {@link #shardQueries} at a multiple of the chunk size,
      * as {@link #run} forms them), as the journal's JSON lines: a distributed run's task computes a chunk with this and
-     * the driver adds the lines with {@link #importJournal} before {@link #run} assembles the output.
+     * the driver adds the lines with {@link #importJournal} before {@link #run} assembles the output. Standard mode
+     * only (the balanced mode's candidates come from one random stream over the whole query range).
      */
     public List<String> journalLines(List<Integer> chunk) throws IOException {
+        if (balanced != null) throw new IllegalStateException("journalLines: the balanced mode runs in one process (its pairs come from one random stream)");
         List<String> lines = new ArrayList<>();
-        for (ObjectNode r : processChunk(chunk)) lines.add(Journal.text(r));
+        for (ObjectNode r : processChunk(chunk, null, new HashMap<>())) lines.add(Journal.text(r));
         return lines;
     }
 
@@ -240,7 +311,41 @@ public final class RlGenerator {
         }
     }
 
-    private static void progress(PrintStream p, Summary now, int done, int total, int resumed, long t0) {
+    /** Queries of this shard kept (written) so far, by the journal. */
+    private static int keptSoFar(Journal j, List<Integer> mine) {
+        int n = 0;
+        for (int q : mine) {
+            JsonNode r = j.done().get(Integer.toString(q));
+            if (r != null && !r.get("value").isNull()) n++;
+        }
+        return n;
+    }
+
+    /** The balanced mode's pairs of query {@code q} (the next draws of the stream); pairs holding the query are counted and left out. */
+    private List<CandidateSequence> balancedCandidates(BalancedPairs stream, int q, Map<Integer, Integer> selfPairs) {
+        double[] sim = BalancedPairs.similarities(embeddings, q);
+        List<CandidateSequence> out = new ArrayList<>();
+        for (int[] p : stream.next(BalancedPairs.ranked(sim))) {
+            if (p[0] == q || p[1] == q) { selfPairs.merge(q, 1, Integer::sum); continue; }
+            out.add(new CandidateSequence(p, BALANCED_METHOD, null, null, null, null, (sim[p[0]] + sim[p[1]]) / 2));
+        }
+        return out;
+    }
+
+    /** The balanced keep rule on a finished journal record: a query outside it is not written (its reason is kept). */
+    private void applyBand(ObjectNode rec) {
+        JsonNode v = rec.get("value");
+        if (v.isNull()) return;
+        int n = 0, pos = 0;
+        for (JsonNode c : v.get("pointer_candidates")) { n++; if (c.get("vqa_correct").asInt() == 1) pos++; }
+        String why = BalancedPairs.dropReason(pos, n, balanced.minPosRatio(), balanced.maxPosRatio());
+        if (why == null) return;
+        rec.set("dropped_value", v);                      // kept in the journal only (to inspect a crashed run)
+        rec.putNull("value");
+        ((ObjectNode) rec.get("stats")).put("skip_reason", why);
+    }
+
+    private static void progress(PrintStream p, Summary now, int done, int total, long t0, String kept) {
         if (p == null) return;
         double sec = (System.nanoTime() - t0) / 1e9;
         double qps = now.queries / Math.max(sec, 1e-9);
@@ -248,128 +353,100 @@ public final class RlGenerator {
         p.printf("generate rl: %d/%d queries, %.3f queries/s, %.2f candidates/s, positive ratio %.3f, kept %d/%d candidates, ETA %.0f s%n",
                 done, total, qps, now.kept / Math.max(sec, 1e-9), now.kept == 0 ? 0.0 : (double) now.positives / now.kept,
                 now.kept, now.proposed, eta);
+        if (kept != null) p.printf("generate rl: kept queries %s%n", kept);
     }
 
     // ------------------------------------------------------------------ one chunk
 
-    private record Pending(int query, int[] pool, List<CandidateSequence> cands, AnswerSources.Found found, List<String> refs,
-                           int firstPrompt, ObjectNode stats) {}
+    private record Pending(int query, int[] pool, List<CandidateSequence> cands, AnswerSources.Found found, ObjectNode stats, int pre) {}
 
-    /** Journal records for a chunk of queries (in the chunk's order). */
-    List<ObjectNode> processChunk(List<Integer> chunk) throws IOException {
-        if (vlm == null || proposals == null)
+    /**
+     * Journal records for a chunk of queries (in the chunk's order). {@code given}: the candidates of each query
+     * (balanced mode), else the proposers run; {@code preDropped}: candidates already left out per query (counted).
+     */
+    List<ObjectNode> processChunk(List<Integer> chunk, Map<Integer, List<CandidateSequence>> given, Map<Integer, Integer> preDropped) throws IOException {
+        if (vlm == null || (given == null && proposals == null))
             throw new IllegalStateException("queries " + chunk + " are not in the journal and this generator has no models");
-        // Prefix KV caches and the image numbering left by earlier chunks would change how this chunk's prompts are
-        // ordered and split into passes (and so the last bits of the results): every chunk starts without them.
-        vlm.engine().resetPromptState();
-        // No TensorScope around the VLM calls: the engine and model keep lazily built tensors (caches) that must
-        // outlive this chunk; the engine scopes its own temporaries. Image inputs are owned by the GC, as in VlmRun.
-        {
-            Map<Path, ImageInput> images = new HashMap<>();
-            List<Pending> pending = new ArrayList<>();
-            List<Prompt> prompts = new ArrayList<>();
-            List<ObjectNode> recs = new ArrayList<>();
-            Map<Integer, ObjectNode> byQuery = new HashMap<>();
-            for (int q : chunk) {
-                GenItem item = data.get(q);
-                int[] pool = poolOf(q);
+        List<Pending> pending = new ArrayList<>();
+        List<Labeller.Job> jobs = new ArrayList<>();
+        Map<Integer, ObjectNode> byQuery = new HashMap<>();
+        for (int q : chunk) {
+            GenItem item = data.get(q);
+            int[] pool = poolOf(q);
+            ObjectNode stats = JsonNodeFactory.instance.objectNode();
+            List<CandidateSequence> cands;
+            if (given != null) cands = given.get(q);
+            else {
                 boolean[] excluded = new boolean[pool.length];
                 float[][] pe = new float[pool.length][];
                 for (int j = 0; j < pool.length; j++) { excluded[j] = pool[j] == q; pe[j] = embeddings.row(pool[j]); }
-                ObjectNode stats = JsonNodeFactory.instance.objectNode();
                 // no TensorScope here either: with one, the selector's parameters were released after some chunks
                 // (a crash in PointerSelector.attentionLayer); its small temporaries are left to the GC
-                List<CandidateSequence> cands = proposals.propose(new ProposalContext(embeddings.row(q), pe, excluded, s.shots(),
+                cands = proposals.propose(new ProposalContext(embeddings.row(q), pe, excluded, s.shots(),
                         ProposalContext.randomFor(s.seed(), Integer.toString(q))));
-                AnswerSources.Found found = answers.find(item.annotationKey());
-                List<String> refs = item.answer() == null ? List.of() : List.of(item.answer());
-                stats.put("proposed", cands.size());
-                if (found == null && (!s.allowFallback() || refs.isEmpty())) {
-                    String reason = s.allowFallback() ? CandidateLabel.NO_REFERENCE : CandidateLabel.NO_ANNOTATION;
-                    stats.put("kept", 0).put("positives", 0).put("skip_reason", reason);
-                    stats.putObject("dropped").put(reason, cands.size());
-                    stats.putObject("modes");
-                    ObjectNode rec = record(q, null, stats);
-                    byQuery.put(q, rec);
-                    continue;
-                }
-                pending.add(new Pending(q, pool, cands, found, refs, prompts.size(), stats));
-                for (CandidateSequence c : cands) prompts.add(prompt(images, item, pool, c, null).prompt);
             }
-            List<Generation> gens = prompts.isEmpty() ? List.of() : new VlmGenerator(vlm.engine()).generate(prompts, vlm.generation());
-            // label, then score every kept candidate's distinct answers in one batch
-            List<ScoreRequest> scoreReqs = new ArrayList<>();
-            List<double[]> weights = new ArrayList<>();
-            List<List<ObjectNode>> keptPerQuery = new ArrayList<>();
-            List<List<int[]>> spans = new ArrayList<>();
-            for (Pending p : pending) {
-                GenItem item = data.get(p.query());
-                List<ObjectNode> kept = new ArrayList<>();
-                List<int[]> reqSpan = new ArrayList<>();
-                Map<String, Long> dropped = new TreeMap<>(), modes = new TreeMap<>();
-                int positives = 0;
-                List<String> gt = p.found() != null ? p.found().answers() : p.refs();
-                Map<String, Integer> counts = CandidateLabel.answerCounts(gt);
-                counts.remove("");                                  // an empty answer has no tokens to score
-                for (int i = 0; i < p.cands().size(); i++) {
-                    CandidateSequence c = p.cands().get(i);
-                    String raw = vlm.tokenizer().decode(gens.get(p.firstPrompt() + i).tokens(), true);
-                    CandidateLabel l = CandidateLabel.of(raw, p.found(), p.refs(), s.allowFallback());
-                    if (l.dropped()) { dropped.merge(l.dropReason(), 1L, Long::sum); continue; }
-                    ObjectNode o = candidateJson(c, p.pool());
-                    o.setAll(l.fields());
-                    modes.merge(l.fields().get("vqa_eval_mode").asText(), 1L, Long::sum);
-                    positives += l.fields().get("vqa_correct").asInt();
-                    int start = scoreReqs.size();
-                    double[] w = new double[counts.size()];
-                    int a = 0;
-                    for (Map.Entry<String, Integer> e : counts.entrySet()) {
-                        ScoreRequest r = prompt(images, item, p.pool(), c, e.getKey()).request;
-                        scoreReqs.add(r);
-                        w[a++] = Math.min(e.getValue() / 3.0, 1.0);
-                    }
-                    weights.add(w);
-                    reqSpan.add(new int[]{start, scoreReqs.size()});
-                    kept.add(o);
-                }
-                keptPerQuery.add(kept);
-                spans.add(reqSpan);
-                p.stats().put("kept", kept.size()).put("positives", positives);
-                ObjectNode d = p.stats().putObject("dropped");
-                dropped.forEach(d::put);
-                ObjectNode m = p.stats().putObject("modes");
-                modes.forEach(m::put);
+            int pre = preDropped == null ? 0 : preDropped.getOrDefault(q, 0);
+            AnswerSources.Found found = answers.find(item.annotationKey());
+            List<String> refs = item.answer() == null ? List.of() : List.of(item.answer());
+            stats.put("proposed", cands.size() + pre);
+            if (found == null && (!s.allowFallback() || refs.isEmpty())) {
+                String reason = s.allowFallback() ? CandidateLabel.NO_REFERENCE : CandidateLabel.NO_ANNOTATION;
+                stats.put("kept", 0).put("positives", 0).put("skip_reason", reason);
+                ObjectNode dr = stats.putObject("dropped");
+                if (pre > 0) dr.put(QUERY_IN_PAIR, pre);
+                dr.put(reason, cands.size());
+                stats.putObject("modes");
+                byQuery.put(q, record(q, null, stats));
+                continue;
             }
-            List<org.leverplus.vlm.engine.AnswerScore> scores = scoreReqs.isEmpty() ? List.of() : new VlmScorer(vlm.engine()).score(scoreReqs);
-            int wi = 0;
-            for (int pi = 0; pi < pending.size(); pi++) {
-                Pending p = pending.get(pi);
-                List<ObjectNode> kept = keptPerQuery.get(pi);
-                for (int k = 0; k < kept.size(); k++) {
-                    int[] span = spans.get(pi).get(k);
-                    double[] w = weights.get(wi++);
-                    double sum = 0;
-                    for (int r = span[0]; r < span[1]; r++) sum += scores.get(r).probability() * w[r - span[0]];
-                    kept.get(k).put("vqa_gt_prob", sum);
-                }
-                if (kept.isEmpty()) {
-                    p.stats().put("skip_reason", "no-candidates");
-                    byQuery.put(p.query(), record(p.query(), null, p.stats()));
-                    continue;
-                }
-                ObjectNode value = JsonNodeFactory.instance.objectNode();
-                value.set("query", queryJson(data.get(p.query()), p.found()));
-                if (pools != null) {
-                    ArrayNode ids = value.putArray("candidate_pool_ids");
-                    for (int id : p.pool()) ids.add(id);
-                }
-                ArrayNode arr = value.putArray("pointer_candidates");
-                kept.forEach(arr::add);
-                byQuery.put(p.query(), record(p.query(), value, p.stats()));
+            pending.add(new Pending(q, pool, cands, found, stats, pre));
+            List<int[]> seqs = new ArrayList<>();
+            for (CandidateSequence c : cands) {
+                int[] ids = c.positions();
+                for (int k = 0; k < ids.length; k++) ids[k] = pool[ids[k]];
+                seqs.add(ids);
             }
-            for (int q : chunk) recs.add(byQuery.get(q));
-            return recs;
+            jobs.add(new Labeller.Job(item, seqs, found, refs));
         }
+        List<List<Labeller.Result>> labels = new Labeller(data, vlm, s.allowFallback()).label(jobs);
+        for (int pi = 0; pi < pending.size(); pi++) {
+            Pending p = pending.get(pi);
+            List<ObjectNode> kept = new ArrayList<>();
+            Map<String, Long> dropped = new TreeMap<>(), modes = new TreeMap<>();
+            if (p.pre() > 0) dropped.put(QUERY_IN_PAIR, (long) p.pre());
+            int positives = 0;
+            for (int i = 0; i < p.cands().size(); i++) {
+                Labeller.Result l = labels.get(pi).get(i);
+                if (l.dropped()) { dropped.merge(l.dropReason(), 1L, Long::sum); continue; }
+                ObjectNode o = candidateJson(p.cands().get(i), p.pool());
+                o.setAll(l.fields());
+                modes.merge(l.fields().get("vqa_eval_mode").asText(), 1L, Long::sum);
+                positives += l.fields().get("vqa_correct").asInt();
+                kept.add(o);
+            }
+            p.stats().put("kept", kept.size()).put("positives", positives);
+            ObjectNode d = p.stats().putObject("dropped");
+            dropped.forEach(d::put);
+            ObjectNode m = p.stats().putObject("modes");
+            modes.forEach(m::put);
+            if (kept.isEmpty()) {
+                p.stats().put("skip_reason", "no-candidates");
+                byQuery.put(p.query(), record(p.query(), null, p.stats()));
+                continue;
+            }
+            ObjectNode value = JsonNodeFactory.instance.objectNode();
+            value.set("query", queryJson(data.get(p.query()), p.found()));
+            if (pools != null) {
+                ArrayNode ids = value.putArray("candidate_pool_ids");
+                for (int id : p.pool()) ids.add(id);
+            }
+            ArrayNode arr = value.putArray("pointer_candidates");
+            kept.forEach(arr::add);
+            byQuery.put(p.query(), record(p.query(), value, p.stats()));
+        }
+        List<ObjectNode> recs = new ArrayList<>();
+        for (int q : chunk) recs.add(byQuery.get(q));
+        return recs;
     }
 
     private static ObjectNode record(int q, ObjectNode value, ObjectNode stats) {
@@ -426,52 +503,6 @@ public final class RlGenerator {
             CandidateLabel.normalised(found.answers()).forEach(norm::add);
         }
         return q;
-    }
-
-    private record Built(Prompt prompt, ScoreRequest request) {}
-
-    /** The candidate's prompt: generation when {@code answer} is null, else teacher-forced with that answer. */
-    private Built prompt(Map<Path, ImageInput> images, GenItem query, int[] pool, CandidateSequence c, String answer) throws IOException {
-        List<VqaItem> icds = new ArrayList<>();
-        List<ImageInput> ims = new ArrayList<>();
-        for (int x : c.positions()) {
-            GenItem icd = data.get(pool[x]);
-            if (icd.answer() == null) throw new IllegalArgumentException("ICD id " + icd.idx() + " has no answer to show (items file: add \"answer\" or \"answers\")");
-            ImageInput im = image(images, icd);
-            ims.add(im);
-            icds.add(new VqaItem(grid(im), icd.question(), icd.answer()));
-        }
-        ImageInput qi = image(images, query);
-        ims.add(qi);
-        VqaItem qv = VqaItem.query(grid(qi), query.question());
-        if (answer == null) {
-            PromptTokens pt = vlm.builder().generation(icds, qv);
-            return new Built(new Prompt(pt.ids(), ims), null);
-        }
-        PromptTokens pt = vlm.builder().teacherForced(icds, qv, answer);
-        return new Built(null, new ScoreRequest(new Prompt(pt.ids(), ims), pt.answerStart(), pt.answerEnd()));
-    }
-
-    private static ImageGrid grid(ImageInput im) { return new ImageGrid(im.grid()[0], im.grid()[1], im.grid()[2]); }
-
-    private ImageInput image(Map<Path, ImageInput> done, GenItem item) throws IOException {
-        ImageInput im = done.get(item.image());
-        if (im != null) return im;
-        if (!Files.isRegularFile(item.image()))
-            throw new java.nio.file.NoSuchFileException(item.image().toString(), null, "image of id " + item.idx() + " not found");
-        ProcessedImage p = vlm.images().process(item.image());
-        String key = sha256(Files.readAllBytes(item.image())) + "|" + vlm.images().config();
-        im = new ImageInput(key, Tensors.floats(p.pixels(), p.grid().patches(), p.rowSize()), new int[]{p.grid().t(), p.grid().h(), p.grid().w()});
-        done.put(item.image(), im);
-        return im;
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
     }
 
     /** For tests: the RL query a journal value parses to. */

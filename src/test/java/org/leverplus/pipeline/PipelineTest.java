@@ -158,6 +158,8 @@ class PipelineTest {
         cases.put("train:\n  rce_epochs: 0\n", "line 7: train.rce_epochs and train.grpo_epochs are both 0");
         cases.put("rl_data:\n  min_pos_ratio: 0.7\n", "line 7: rl_data.min_pos_ratio and max_pos_ratio must satisfy");
         cases.put("eval:\n  methods: [selector, oracle]\n", "eval.methods has unknown method 'oracle'");
+        cases.put("rl_data:\n  mode: fancy\n", "line 7: rl_data.mode must be standard or balanced, not 'fancy'");
+        cases.put("rl_data:\n  mode: balanced\n  shots: 3\n", "rl_data.shots must be 2 with rl_data.mode balanced");
         cases.put("sample:\n  sampler: fancy\n", "sample.sampler must be one of rand, text, img, mix");
         cases.put("vlm:\n  dtype: fp8\n", "");
         for (Map.Entry<String, String> c : cases.entrySet()) {
