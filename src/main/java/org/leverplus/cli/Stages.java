@@ -136,6 +136,9 @@ public final class Stages {
 
         private Rl(GenerateRlCommand c) throws IOException {
             this.c = c;
+            if (c.balanced || c.augmentDiversity)
+                throw new IllegalArgumentException((c.balanced ? "--balanced" : "--augment-diversity")
+                        + " runs in one process (its draws come from one random stream over the queries): use lever generate rl, with --start/--end ranges per machine");
             this.in = c.inputs();
         }
 
