@@ -2,13 +2,20 @@
 """Trains the Lever demo VLM: a tiny Qwen2.5-VL (same architecture, forward and key layout as the 3B model) that
 answers the demo world's questions and takes its answer convention from in-context demonstrations (ICDs).
 
-How it was run (Debian /usr/bin/python3, torch 1.13 CPU with Debian's generic BLAS, 2 shared cores):
-    DEMO_LR=5e-3 nice /usr/bin/python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo 380 - - 1 3
-    (arguments: OUT STEPS [eval] [INIT snapshot weights or -] [SEED] [MAX_ICDS]); 380 steps of 16 prompts took
-    1700 s (28 min) on the shared machine. Needs demo_world.py to have written OUT/dataset and OUT/vlm/tokenizer.json.
-KNOWN LIMITATION (docs/demo.md): the committed model is image-blind -- its vision tower collapsed to a near-constant
-output and it answers from the question (and the ICDs) only. Two follow-up attempts (continuing with an auxiliary
-vision loss, DEMO_AUX=1, and a fresh run with it at lr 2e-3) had not fixed this after 100-200 steps when time ran out.
+How the committed model was run (2026-12-04; tools/demo/*.py and tools/qwen25vl_reference.py copied to an NVIDIA H200
+machine, its python3 with torch 2.11 + CUDA; 3952 steps of 64 prompts in 277 s):
+    DEMO_DEVICE=cuda DEMO_WORKERS=7 DEMO_BATCH=64 DEMO_LR=3e-3 DEMO_PROBE=1 DEMO_ZERO_STEPS=500 DEMO_TIME_LIMIT=270 \
+        DEMO_EVAL_EVERY=500 DEMO_LOG_EVERY=100 python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo 100000
+    (arguments: OUT STEPS [eval] [INIT snapshot weights or -] [SEED] [MAX_ICDS]). Needs demo_world.py to have written
+    OUT/dataset and OUT/vlm/tokenizer.json. Runs on the CPU too (the default), about 4 s per 16-prompt step on the
+    shared 2-core machine.
+Settings (environment): DEMO_LR peak learning rate; DEMO_VLR vision-tower multiplier; DEMO_BATCH prompts per step;
+DEMO_PROBE weight of the training-only probe heads (linear classifiers on each image's merged image tokens for
+colour, shape, count, background, position; not saved: they keep the vision tower from collapsing, which made the
+first committed model image-blind); DEMO_ZERO_STEPS steps during which 70% of prompts are 0-shot; DEMO_AUX the older
+<|vision_end|> word loss; DEMO_TIME_LIMIT seconds (the cosine schedule follows max(step/STEPS, time/limit) and stops
+at 1); DEMO_DEVICE; DEMO_WORKERS data-generation processes; DEMO_EVAL_EVERY steps between greedy val checks
+(zero-shot by question type, and the ambiguous question with a same-/other-convention ICD).
 
 Training corpus: fresh scenes from demo_world's renderer (never the dataset's images), rendered as Lever-Plus ICD
 prompts exactly as org.leverplus.vlm.text.IcdPromptBuilder.leverPlus builds them (Qwen2-VL chat template, the
