@@ -6,9 +6,9 @@ what they show (background, colour, shape, count, position) and, for a quarter o
 questions with its answer, so both the image tower (i2i) and the text tower on question texts (t2t) give features
 that follow the scene.
 
-How it was run (/work/venv: torch 2.13 CPU, transformers 5.18; 2 shared cores, about 5 min):
+How it was run (2026-12-04: torch 2.13 CPU, transformers 5.18; 2 shared cores, 168 s):
     bin/lever clip make-tiny --out /tmp/clip-template --geometry b32
-    nice python tools/demo/train_clip.py /tmp/clip-template src/main/resources/org/leverplus/demo/clip 1500
+    nice python tools/demo/train_clip.py /tmp/clip-template src/main/resources/org/leverplus/demo/clip 400
 Writes OUT/{config.json, model.safetensors (F32, the template's key names and shapes), preprocessor_config.json,
 tokenizer.json}: the template's JSON files unchanged, so org.leverplus.clip loads it like any make-tiny snapshot.
 """
