@@ -2,13 +2,20 @@
 """Trains the Lever demo VLM: a tiny Qwen2.5-VL (same architecture, forward and key layout as the 3B model) that
 answers the demo world's questions and takes its answer convention from in-context demonstrations (ICDs).
 
-How it was run (Debian /usr/bin/python3, torch 1.13 CPU with Debian's generic BLAS, 2 shared cores):
-    DEMO_LR=5e-3 nice /usr/bin/python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo 380 - - 1 3
-    (arguments: OUT STEPS [eval] [INIT snapshot weights or -] [SEED] [MAX_ICDS]); 380 steps of 16 prompts took
-    1700 s (28 min) on the shared machine. Needs demo_world.py to have written OUT/dataset and OUT/vlm/tokenizer.json.
-KNOWN LIMITATION (docs/demo.md): the committed model is image-blind -- its vision tower collapsed to a near-constant
-output and it answers from the question (and the ICDs) only. Two follow-up attempts (continuing with an auxiliary
-vision loss, DEMO_AUX=1, and a fresh run with it at lr 2e-3) had not fixed this after 100-200 steps when time ran out.
+How the committed model was run (2026-12-04; tools/demo/*.py and tools/qwen25vl_reference.py copied to an NVIDIA H200
+machine, its python3 with torch 2.11 + CUDA; 3952 steps of 64 prompts in 277 s):
+    DEMO_DEVICE=cuda DEMO_WORKERS=7 DEMO_BATCH=64 DEMO_LR=3e-3 DEMO_PROBE=1 DEMO_ZERO_STEPS=500 DEMO_TIME_LIMIT=270 \
+        DEMO_EVAL_EVERY=500 DEMO_LOG_EVERY=100 python3 tools/demo/train_vlm.py src/main/resources/org/leverplus/demo 100000
+    (arguments: OUT STEPS [eval] [INIT snapshot weights or -] [SEED] [MAX_ICDS]). Needs demo_world.py to have written
+    OUT/dataset and OUT/vlm/tokenizer.json. Runs on the CPU too (the default), about 4 s per 16-prompt step on the
+    shared 2-core machine.
+Settings (environment): DEMO_LR peak learning rate; DEMO_VLR vision-tower multiplier; DEMO_BATCH prompts per step;
+DEMO_PROBE weight of the training-only probe heads (linear classifiers on each image's merged image tokens for
+colour, shape, count, background, position; not saved: they keep the vision tower from collapsing, which made the
+first committed model image-blind); DEMO_ZERO_STEPS steps during which 70% of prompts are 0-shot; DEMO_AUX the older
+<|vision_end|> word loss; DEMO_TIME_LIMIT seconds (the cosine schedule follows max(step/STEPS, time/limit) and stops
+at 1); DEMO_DEVICE; DEMO_WORKERS data-generation processes; DEMO_EVAL_EVERY steps between greedy val checks
+(zero-shot by question type, and the ambiguous question with a same-/other-convention ICD).
 
 Training corpus: fresh scenes from demo_world's renderer (never the dataset's images), rendered as Lever-Plus ICD
 prompts exactly as org.leverplus.vlm.text.IcdPromptBuilder.leverPlus builds them (Qwen2-VL chat template, the
@@ -237,20 +244,25 @@ def text_batch(W, prefix_emb, emb, pos):
     return ref.rms_norm(xs, W["model.norm.weight"], TEXT["rms_norm_eps"])
 
 
-def batch_hidden(W, seqs):
-    """seqs: [(ids, [pixel_values per image])] all starting with PREFIX. Returns hidden [B, S, d] of the suffixes."""
+def batch_hidden(W, seqs, img_out=None, poss=None):
+    """seqs: [(ids, [pixel_values per image])] all starting with PREFIX. Returns hidden [B, S, d] of the suffixes
+    (and appends the image embeddings [N, 4, d] to img_out when given). poss: precomputed positions (optional)."""
     P = len(PREFIX)
-    pv = torch.stack([x for _, imgs in seqs for x in imgs])
-    img = vision_batch(W, pv).reshape(-1, TEXT["hidden_size"])
+    dev = W["model.norm.weight"].device
+    pv = torch.stack([torch.as_tensor(x) for _, imgs in seqs for x in imgs]).to(dev)
+    img = vision_batch(W, pv)
+    if img_out is not None:
+        img_out.append(img)
+    img = img.reshape(-1, TEXT["hidden_size"])
     E = W["model.embed_tokens.weight"]
     S = max(len(ids) for ids, _ in seqs) - P
     B = len(seqs)
-    tok = torch.full((B, S), ENDOFTEXT, dtype=torch.long)
-    pos = torch.zeros(B, 3, S, dtype=torch.long)
+    tok = np.full((B, S), ENDOFTEXT, dtype=np.int64)
+    pos = np.zeros((B, 3, S), dtype=np.int64)
     for b, (ids, _) in enumerate(seqs):
-        tok[b, :len(ids) - P] = torch.tensor(ids[P:])
-        ppos, _ = ref.get_rope_index(ids, [GRID] * sum(1 for t in ids if t == VISION_START))
-        pos[b, :, :len(ids) - P] = ppos[:, P:]
+        tok[b, :len(ids) - P] = ids[P:]
+        pos[b, :, :len(ids) - P] = (poss[b] if poss is not None else positions(ids))[:, P:]
+    tok, pos = torch.from_numpy(tok).to(dev), torch.from_numpy(pos).to(dev)
     emb = E[tok]
     m = tok == IMAGE_PAD
     emb = emb.masked_scatter(m.unsqueeze(-1), img) if True else emb
@@ -259,7 +271,16 @@ def batch_hidden(W, seqs):
 
 # --------------------------------------------------------------------------------------------------------------
 # Training corpus
-AUX_WEIGHT = float(os.environ.get("DEMO_AUX", "0"))  # 0 for the committed model
+AUX_WEIGHT = float(os.environ.get("DEMO_AUX", "0"))  # see the docstring for the committed model's settings
+# training-only probe heads (DEMO_PROBE > 0; never saved): linear classifiers on each image's 4 merged image tokens
+# (the merger output the decoder sees) predict colour, shape, count, background and position, giving the vision
+# tower a direct loss from step 0 so it cannot collapse to a constant output while the decoder is still learning
+PROBE_WEIGHT = float(os.environ.get("DEMO_PROBE", "0"))
+PROBE_CLASSES = [("color", list(world.COLORS)), ("shape", world.SHAPES), ("n", [1, 2, 3]),
+                 ("bg", list(world.BACKGROUNDS)), ("position", [None] + world.POSITIONS)]
+# curriculum (DEMO_ZERO_STEPS > 0): for the first steps most prompts are 0-shot, where only the image decides the answer
+ZERO_STEPS = int(os.environ.get("DEMO_ZERO_STEPS", "0"))
+STEP = [0]
 ICD_CHOICES = [0, 1, 2, 2, 2, 3]
 PRIOR = [0.45, 0.35, 0.20]  # color, shape, count: the convention a prompt without a revealing ICD should default to
 
@@ -277,6 +298,8 @@ def item(rng, conv):
 
 def example(rng):
     k = rng.choice(ICD_CHOICES)
+    if STEP[0] < ZERO_STEPS and rng.random() < 0.7:
+        k = 0
     shared = rng.choices(world.CONVENTIONS, PRIOR)[0]
     items = []
     for _ in range(k + 1):
@@ -302,14 +325,45 @@ def example(rng):
     # shape and count words (positions the prompt never generates from), so the vision tower has a short path to a loss
     ends = [p for p, tok in enumerate(ids) if tok == VISION_END]
     aux = [(p, TOK.encode(w)[0]) for p, x in zip(ends, items) for w in (x[3]["color"], x[3]["shape"], str(x[3]["n"]))]
-    return ids, [x[2] for x in items], targets, aux
+    probe = [[vals.index(x[3][key]) for key, vals in PROBE_CLASSES] for x in items]
+    return ids, [x[2] for x in items], targets, aux, probe, positions(ids)
 
 
-def loss_of(W, batch):
-    h = batch_hidden(W, [(x[0], x[1]) for x in batch])
+def positions(ids):
+    """M-RoPE positions [3, L] of a prompt (ref.get_rope_index), as numpy so data workers can compute them."""
+    with torch.device("cpu"):
+        return ref.get_rope_index(ids, [GRID] * sum(1 for t in ids if t == VISION_START))[0].numpy()
+
+
+def make_batch(args):
+    """B training prompts from their own seeded generator (data workers run this; deterministic per (seed, step))."""
+    seed, step, B = args
+    STEP[0] = step
+    rng = random.Random(seed * 1000003 + step)
+    out = []
+    for _ in range(B):
+        ids, imgs, targets, aux, probe, pos = example(rng)
+        out.append((ids, [x.numpy() for x in imgs], targets, aux, probe, pos))
+    return out
+
+
+def _worker_init():
+    torch.set_num_threads(1)
+
+
+def probe_heads(seed=3):
+    g = torch.Generator().manual_seed(seed)
+    d = IMG_TOKENS * TEXT["hidden_size"]
+    return {key: (torch.randn(len(vals), d, generator=g) / math.sqrt(d)).requires_grad_(True) for key, vals in PROBE_CLASSES}
+
+
+def loss_of(W, batch, heads=None, stats=None):
+    imgs = []
+    h = batch_hidden(W, [(x[0], x[1]) for x in batch], imgs, [x[5] for x in batch])
     P = len(PREFIX)
     rows, cols, tgt = [], [], []
-    for b, (ids, _, targets, _) in enumerate(batch):
+    for b, x in enumerate(batch):
+        ids, targets = x[0], x[2]
         for t in targets:
             rows.append(b)
             cols.append(t - 1 - P)
@@ -325,6 +379,14 @@ def loss_of(W, batch):
                 tgt.append(w)
         aux = h[torch.tensor(rows), torch.tensor(cols)] @ W["model.embed_tokens.weight"].t()
         loss = loss + AUX_WEIGHT * F.cross_entropy(aux, torch.tensor(tgt))
+    if heads is not None and PROBE_WEIGHT > 0:
+        feats = imgs[0].reshape(imgs[0].shape[0], -1)
+        labels = torch.tensor([p for x in batch for p in x[4]])
+        for j, (key, _) in enumerate(PROBE_CLASSES):
+            lg = feats @ heads[key].t()
+            loss = loss + PROBE_WEIGHT * F.cross_entropy(lg, labels[:, j]) / len(PROBE_CLASSES)
+            if stats is not None:
+                stats[key] = float((lg.argmax(-1) == labels[:, j]).float().mean())
     return loss
 
 
@@ -362,7 +424,32 @@ def greedy_batch(W, prompts, max_new=3):
             else:
                 outs[i].append(tok)
                 cur[i].append(tok)
-    return [TOK.decode(o) for o in outs]
+    return [TOK.decode([t for t in o if t in TOK.inv]) for o in outs]
+
+
+def convention_of(answer):
+    return "color" if answer in world.COLORS else "shape" if answer in world.SHAPES else "count"
+
+
+def convention_probe(W, train, val):
+    """Greedy accuracy on the val ambiguous questions with one ambiguous train ICD of the query's convention, and
+    with one of another convention: how much the model copies the convention from an ICD."""
+    amb = [r for r in train if r["q"] == world.AMBIGUOUS_Q]
+    rng = random.Random(3)
+    res = []
+    for same in (True, False):
+        prompts, qs = [], []
+        for r in val:
+            if r["q"] != world.AMBIGUOUS_Q:
+                continue
+            c = convention_of(r["a"])
+            icd = rng.choice([x for x in amb if (convention_of(x["a"]) == c) == same])
+            prompts.append((prompt_ids([(icd["q"], icd["a"])], r["q"])[0], [icd["pv"], r["pv"]]))
+            qs.append(r)
+        with torch.no_grad():
+            preds = greedy_batch(W, prompts)
+        res.append(sum(acc(p, r["answers"]) for p, r in zip(preds, qs)) / max(1, len(qs)))
+    return tuple(res)
 
 
 def acc(pred, answers):
@@ -401,6 +488,17 @@ def evaluate(W, train, val, seed=5, pairs=6):
 
 
 # --------------------------------------------------------------------------------------------------------------
+def quick_eval(W, train_recs, val):
+    """Greedy zero-shot val accuracy by question type and the convention probe, printed during training."""
+    with torch.no_grad():
+        zs = greedy_batch(W, [prompt_ids([], r["q"])[0:1] + ([r["pv"]],) for r in val])
+    by = {}
+    for p, r in zip(zs, val):
+        by.setdefault(r["qtype"], []).append(acc(p, r["answers"]))
+    print("  zero-shot val %.3f | %s" % (sum(acc(p, r["answers"]) for p, r in zip(zs, val)) / len(val),
+          " ".join("%s %.2f" % (k[:10], sum(v) / len(v)) for k, v in sorted(by.items()))), flush=True)
+    print("  ambiguous 1-shot: same-convention ICD %.2f, other-convention ICD %.2f" % convention_probe(W, train_recs, val), flush=True)
+
 def config_json():
     c = ref.flat_config()
     c["torch_dtype"] = "float32"
@@ -427,7 +525,7 @@ def check_against_reference(W, rng):
     Wd = {k: t.detach() for k, t in W.items()}
     worst = 0.0
     for n in range(3):
-        ids, imgs, _, _ = example(rng)
+        ids, imgs = example(rng)[:2]
         h = batch_hidden(Wd, [(ids, imgs)])[0, :len(ids) - len(PREFIX)]
         mine = h @ Wd["model.embed_tokens.weight"].t()
         full, _ = ref.full_logits(Wd, ids, torch.cat(imgs), [GRID] * len(imgs))
@@ -450,33 +548,89 @@ def load_snapshot_weights(path):
 
 
 def main(out, steps, do_eval=False, init=None, seed=1, max_icds=3):
+    global _VROT
     t0 = time.time()
     rng = random.Random(seed)
     W = init_weights() if not init or init == "-" else load_snapshot_weights(init)
+    workers = int(os.environ.get("DEMO_WORKERS", "0"))  # data-generation processes (0: in this process)
+    pool = None
+    if workers:
+        import multiprocessing
+        pool = multiprocessing.get_context("fork").Pool(workers, _worker_init)  # before any CUDA use
+    device = os.environ.get("DEMO_DEVICE", "cpu")
+    if device != "cpu":
+        W = {k: v.detach().to(device).requires_grad_(True) for k, v in W.items()}
+        torch.set_default_device(device)
     global ICD_CHOICES
     ICD_CHOICES = [k for k in [0, 1, 2, 2, 2, 3] if k <= max_icds]
     peak = float(os.environ.get("DEMO_LR", "5e-3"))
-    opt = torch.optim.AdamW(W.values(), lr=peak, weight_decay=0.01)
-    B = 16
+    vmult = float(os.environ.get("DEMO_VLR", "1"))  # vision tower + merger learning rate = peak * DEMO_VLR
+    B = int(os.environ.get("DEMO_BATCH", "16"))
+    with torch.device("cpu"):
+        heads = probe_heads() if PROBE_WEIGHT > 0 else None
+    if heads:
+        heads = {k: v.detach().to(device).requires_grad_(True) for k, v in heads.items()}
+    vis = [t for k, t in W.items() if k.startswith("visual.")]
+    groups = [dict(params=[t for k, t in W.items() if not k.startswith("visual.")], mult=1.0),
+              dict(params=vis, mult=vmult)]
+    if heads:
+        groups.append(dict(params=list(heads.values()), mult=1.0))
+    opt = torch.optim.AdamW(groups, lr=peak, weight_decay=0.01)
+    every = int(os.environ.get("DEMO_EVAL_EVERY", "0"))
+    val = load_split(out, "val") if every else None
+    train_recs = load_split(out, "train") if every else None
     warm = 30
-    for step in range(steps):
-        lr = peak * min(1.0, (step + 1) / warm) * (0.5 * (1 + math.cos(math.pi * step / steps)) * 0.95 + 0.05)
+    limit = float(os.environ.get("DEMO_TIME_LIMIT", "0"))  # seconds: the schedule follows max(step/steps, time/limit)
+
+    def batches():
+        if not pool:
+            for st in range(steps):
+                yield make_batch((seed, st, B))
+            return
+        import collections
+        ahead = collections.deque(pool.apply_async(make_batch, ((seed, st, B),)) for st in range(min(steps, 2 * workers)))
+        nxt = len(ahead)
+        while ahead:
+            b = ahead.popleft().get()
+            if nxt < steps:
+                ahead.append(pool.apply_async(make_batch, ((seed, nxt, B),)))
+                nxt += 1
+            yield b
+
+    tstart = time.time()
+    for step, batch in zip(range(steps), batches()):
+        STEP[0] = step
+        progress = max(step / steps, (time.time() - tstart) / limit if limit else 0.0)
+        if progress >= 1:
+            break
+        lr = peak * min(1.0, (step + 1) / warm) * (0.5 * (1 + math.cos(math.pi * progress)) * 0.95 + 0.05)
         for g in opt.param_groups:
-            g["lr"] = lr
-        batch = [example(rng) for _ in range(B)]
-        loss = loss_of(W, batch)
+            g["lr"] = lr * g["mult"]
+        stats = {}
+        loss = loss_of(W, batch, heads, stats)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(W.values(), 1.0)
         opt.step()
-        if step % 25 == 0 or step == steps - 1:
-            print("step %d loss %.4f lr %.5f %.0fs" % (step, float(loss), lr, time.time() - t0), flush=True)
-        if step % 50 == 49:
+        if step % int(os.environ.get("DEMO_LOG_EVERY", "25")) == 0 or step == steps - 1:
+            print("step %d loss %.4f lr %.5f %.0fs %s" % (step, float(loss), lr, time.time() - t0,
+                  " ".join("%s %.2f" % kv for kv in stats.items())), flush=True)
+        if every and (step % every == every - 1 or step == steps - 1):
+            quick_eval(W, train_recs, val)
+        if step % 50 == 49 and device == "cpu":
             write_snapshot(W, out)
+    if every and step % every != every - 1 and step != steps - 1:
+        quick_eval(W, train_recs, val)
+    if pool:
+        pool.terminate()
+    if device != "cpu":
+        torch.set_default_device("cpu")
+        _VROT = None
+        W = {k: v.detach().cpu() for k, v in W.items()}
     diff = check_against_reference(W, random.Random(99))
     print("batched forward vs tools/qwen25vl_reference.py full_logits: max |diff| %.2e" % diff)
     write_snapshot(W, out)
-    print("trained %d steps of %d prompts in %.0f s" % (steps, B, time.time() - t0))
+    print("trained %d steps of %d prompts in %.0f s" % (step, B, time.time() - t0))
     if do_eval:  # optional: the Java tests (DemoVlmTest) measure the snapshot through the engine
         train, val = load_split(out, "train"), load_split(out, "val")
         res = evaluate(W, train, val)

@@ -21,10 +21,12 @@ import java.util.TreeSet;
  * DIR/dataset/v2_mscoco_{train,val}2014_annotations.json           official VQAv2 annotation files
  * DIR/dataset/images/COCO_{train,val}2014_{image_id:012d}.jpg      56x56 rendered scenes
  * DIR/vlm/                                                         Qwen2.5-VL-architecture snapshot (tiny, trained)
+ * DIR/clip/                                                        CLIP snapshot (tiny, trained on the demo's scenes)
  * </pre>
  * The dataset loads with {@code VqaDataset.load(VqaDataset.Kind.VQAV2, world.dataset(), split)} and each record's
  * image is {@code world.images().resolve(record.imageFileName())}. The resources are made by
- * {@code tools/demo/demo_world.py} and {@code tools/demo/train_vlm.py}; {@code docs/demo.md} describes them.
+ * {@code tools/demo/demo_world.py}, {@code tools/demo/train_vlm.py} and {@code tools/demo/train_clip.py};
+ * {@code docs/demo.md} describes them.
  */
 public final class DemoWorld {
     /** Classpath folder holding the world. */
@@ -36,6 +38,9 @@ public final class DemoWorld {
     /** Files of the VLM snapshot. */
     public static final List<String> VLM_FILES = List.of("config.json", "model.safetensors", "generation_config.json",
             "preprocessor_config.json", "tokenizer.json");
+    /** Files of the CLIP snapshot (the {@code lever clip make-tiny --geometry b32} layout, trained weights). */
+    public static final List<String> CLIP_FILES = List.of("config.json", "model.safetensors", "preprocessor_config.json",
+            "tokenizer.json");
 
     /**
      * Where the world was written.
@@ -44,8 +49,9 @@ public final class DemoWorld {
      * @param dataset folder with the official question/annotation files
      * @param images  folder with the COCO-named images
      * @param vlm     the VLM snapshot folder
+     * @param clip    the CLIP snapshot folder
      */
-    public record Paths(Path root, Path dataset, Path images, Path vlm) {
+    public record Paths(Path root, Path dataset, Path images, Path vlm, Path clip) {
         /** The question file of a split. */
         public Path questions(String split) { return dataset.resolve(KIND.questionsFile(split)); }
 
@@ -64,9 +70,11 @@ public final class DemoWorld {
      */
     public static Paths materialise(Path dir) throws IOException {
         Path root = dir.toAbsolutePath().normalize();
-        Paths p = new Paths(root, root.resolve("dataset"), root.resolve("dataset").resolve("images"), root.resolve("vlm"));
+        Paths p = new Paths(root, root.resolve("dataset"), root.resolve("dataset").resolve("images"), root.resolve("vlm"),
+                root.resolve("clip"));
         Files.createDirectories(p.images());
         Files.createDirectories(p.vlm());
+        Files.createDirectories(p.clip());
         ObjectMapper json = new ObjectMapper();
         for (String split : SPLITS) {
             copy("dataset/" + KIND.questionsFile(split), p.questions(split));
@@ -79,6 +87,7 @@ public final class DemoWorld {
             }
         }
         for (String f : VLM_FILES) copy("vlm/" + f, p.vlm().resolve(f));
+        for (String f : CLIP_FILES) copy("clip/" + f, p.clip().resolve(f));
         return p;
     }
 

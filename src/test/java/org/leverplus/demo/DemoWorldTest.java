@@ -5,11 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leverplus.clip.ClipImageProcessor;
+import org.leverplus.clip.ClipModel;
+import org.leverplus.clip.ClipSnapshot;
+import org.leverplus.clip.ClipTinySnapshot;
 import org.leverplus.data.VqaDataset;
 import org.leverplus.data.VqaRecord;
 import org.leverplus.vlm.Qwen25VlConfig;
 import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.image.ImageGrid;
+import org.leverplus.vlm.model.ModelOptions;
 import org.leverplus.vlm.image.QwenImageProcessor;
 import org.leverplus.vlm.text.IcdPromptBuilder;
 import org.leverplus.vlm.text.PromptTokens;
@@ -115,5 +120,54 @@ class DemoWorldTest {
             }
         }
         assertEquals(6, n);
+    }
+
+    /**
+     * Share of the val images whose nearest other val image by CLIP image features (cosine) has the same background
+     * (read from the image's corner pixel): the cue the demo's ambiguous-question convention follows.
+     */
+    static double backgroundNeighbourShare(Path clip) throws Exception {
+        ClipImageProcessor proc = new ClipImageProcessor(ClipImageProcessor.Config.read(clip.resolve(ClipImageProcessor.FILE)));
+        List<Path> files;
+        try (var st = Files.list(world.images())) {
+            files = st.filter(f -> f.getFileName().toString().startsWith("COCO_val")).sorted().toList();
+        }
+        int n = files.size(), size = proc.size();
+        float[] px = new float[n * size];
+        int[] bg = new int[n];
+        for (int i = 0; i < n; i++) {
+            proc.process(files.get(i), px, i * size);
+            int rgb = javax.imageio.ImageIO.read(files.get(i).toFile()).getRGB(0, 0);
+            int r = (rgb >> 16) & 255, b = rgb & 255;
+            bg[i] = b > 235 && r > 235 ? 0 : b > r ? 1 : 2;  // white (250,250,250), light blue (200,220,250), pink (250,205,220)
+        }
+        float[][] f;
+        try (ClipModel m = ClipModel.load(ClipSnapshot.open(clip), ModelOptions.defaults())) {
+            f = m.encodeImages(px, n).embeds();
+        }
+        for (int i = 0; i < n; i++) f[i] = ClipModel.normalize(f[i]);
+        int same = 0;
+        for (int i = 0; i < n; i++) {
+            int best = -1;
+            double bestSim = -2;
+            for (int j = 0; j < n; j++) {
+                if (j == i) continue;
+                double sim = 0;
+                for (int k = 0; k < f[i].length; k++) sim += f[i][k] * f[j][k];
+                if (sim > bestSim) { bestSim = sim; best = j; }
+            }
+            if (bg[best] == bg[i]) same++;
+        }
+        return same / (double) n;
+    }
+
+    @Test void clipImageFeaturesGroupScenesByBackground() throws Exception {
+        Path random = tmp.resolve("random-clip");
+        ClipTinySnapshot.write(random, ClipTinySnapshot.Geometry.B32, org.bytedeco.pytorch.global.torch.ScalarType.Float, 0, false);
+        double trained = backgroundNeighbourShare(world.clip()), untrained = backgroundNeighbourShare(random);
+        System.out.printf(java.util.Locale.ROOT, "demo CLIP: nearest val image by image features has the same background: "
+                + "trained %.3f, random make-tiny %.3f%n", trained, untrained);
+        assertTrue(trained >= 0.95, "trained demo CLIP background agreement " + trained);
+        assertTrue(trained > untrained, "trained " + trained + " vs random " + untrained);
     }
 }
