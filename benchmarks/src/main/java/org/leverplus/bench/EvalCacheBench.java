@@ -3,7 +3,7 @@ package org.leverplus.bench;
 import org.leverplus.eval.RandomRetriever;
 import org.leverplus.torch.TensorScope;
 import org.leverplus.torch.TorchRuntime;
-import org.leverplus.vlm.Snapshot;
+import org.leverplus.vlm.Qwen25VlSnapshot;
 import org.leverplus.vlm.engine.EngineOptions;
 import org.leverplus.vlm.engine.Generation;
 import org.leverplus.vlm.engine.GenerationSettings;
@@ -55,7 +55,7 @@ public final class EvalCacheBench {
         System.out.println("| mode | generations | seconds | questions/s (all cells) | 4-shot cell questions/s | vision passes |");
         System.out.println("|---|---|---|---|---|---|");
         List<List<int[]>> tokens = new ArrayList<>();
-        try (Qwen25VlModel model = Qwen25VlModel.load(Snapshot.open(dir), ModelOptions.defaults())) {
+        try (Qwen25VlModel model = Qwen25VlModel.load(Qwen25VlSnapshot.open(dir), ModelOptions.defaults())) {
             for (String mode : new String[]{"caches off (uncached)", "caches on (defaults)"}) {
                 EngineOptions o = mode.startsWith("caches off") ? EngineOptions.uncached() : EngineOptions.defaults();
                 List<int[]> out = new ArrayList<>();
