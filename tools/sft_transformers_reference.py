@@ -230,21 +230,22 @@ class Prompts:
         return len(self.tokenizer(s, add_special_tokens=False)["input_ids"])
 
 
-def load_model(snapshot_copy):
+def load_model(snapshot_copy, dtype=torch.float32):
     from transformers import Qwen2_5_VLForConditionalGeneration
     try:
-        m = Qwen2_5_VLForConditionalGeneration.from_pretrained(snapshot_copy, dtype=torch.float32, attn_implementation="eager")
+        m = Qwen2_5_VLForConditionalGeneration.from_pretrained(snapshot_copy, dtype=dtype, attn_implementation="eager")
     except TypeError:
-        m = Qwen2_5_VLForConditionalGeneration.from_pretrained(snapshot_copy, torch_dtype=torch.float32, attn_implementation="eager")
-    return m.eval()
+        m = Qwen2_5_VLForConditionalGeneration.from_pretrained(snapshot_copy, torch_dtype=dtype, attn_implementation="eager")
+    return m.to(dtype).eval()
 
 
 def forward_logits(model, inputs):
-    kw = dict(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"], pixel_values=inputs["pixel_values"],
-              image_grid_thw=inputs["image_grid_thw"])
+    kw = dict(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+              pixel_values=inputs["pixel_values"].to(model.dtype), image_grid_thw=inputs["image_grid_thw"])
     if "mm_token_type_ids" in inputs:  # transformers 5 needs it for M-RoPE positions; 4.57's processor does not make it
         kw["mm_token_type_ids"] = inputs["mm_token_type_ids"]
-    return model(**kw).logits[0].float()
+    logits = model(**kw).logits[0]
+    return logits if logits.dtype == torch.float64 else logits.float()   # float64 runs (--dtype) stay float64
 
 
 class Scorer:
@@ -347,7 +348,7 @@ def cmd_sft(a):
     items = read_items(a.items)
     pools = {int(k): v for k, v in json.load(open(a.pools)).items()}
     prompts = Prompts(a.snapshot)
-    model = load_model(prompts.dir)
+    model = load_model(prompts.dir, torch.float64 if a.dtype == "float64" else torch.float32)
     scorer = Scorer(prompts, model, a.tokenization, a.mask)
     out = {}
     for anchor, pool in pools.items():
@@ -417,6 +418,8 @@ def main():
     s.add_argument("--beam-size", type=int, default=5)
     s.add_argument("--shots", type=int, default=2)
     s.add_argument("--prompts-out")
+    s.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float64: the whole model in double precision (the float32-vs-float64 study of docs/sft-data.md)")
     g = sub.add_parser("generate")
     g.add_argument("--snapshot", required=True)
     g.add_argument("--items", required=True)
