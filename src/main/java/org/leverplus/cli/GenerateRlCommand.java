@@ -129,8 +129,17 @@ final class GenerateRlCommand implements Callable<Integer> {
         try (Loaded l = load(in, null)) {
             RlGenerator.Summary sum = l.generator().run(out, in.journal(), in.runSettings(), overwrite, System.err);
             System.out.println("generate rl: " + sum + " -> " + out);
+            System.err.println(engineCounters(l.engine()));
         }
         return 0;
+    }
+
+    /** The engine's work counters, for benchmarks and cost estimates (stderr, after the run). */
+    static String engineCounters(VlmEngine e) {
+        return String.format("generate rl: engine: %d vision passes; %d prompts generated from, %d scored; %d prompt tokens through the decoder"
+                        + " (%d of them scoring), %d decode tokens; prefix cache %d hits / %d misses",
+                e.visionCalls(), e.generatedPrompts(), e.scoredPrompts(), e.tokensComputed(), e.scoreTokens(), e.decodeTokens(),
+                e.prefixHits(), e.prefixMisses());
     }
 
     /**

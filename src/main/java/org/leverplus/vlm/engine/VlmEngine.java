@@ -33,7 +33,8 @@ public final class VlmEngine implements AutoCloseable {
     private final Map<String, Long> imageIds = new HashMap<>();
     private final LinkedHashMap<PrefixKey, KvCache> prefixes = new LinkedHashMap<>(16, 0.75f, true);
     private final Device device;
-    private long prefixHits, prefixMisses, visionCalls, visionBatches, tokensComputed;
+    private long prefixHits, prefixMisses, visionCalls, visionBatches, tokensComputed, decodeTokens,
+            generatedPrompts, scoredPrompts, scoreTokens;
 
     public VlmEngine(Qwen25VlModel model, EngineOptions options) {
         this.model = model;
@@ -258,6 +259,27 @@ public final class VlmEngine implements AutoCloseable {
 
     /** Prompt tokens run through the decoder so far (padding excluded; shared prefixes counted once per pass). */
     public long tokensComputed() { return tokensComputed; }
+
+    /** Generated-token rows fed through the decoder so far (one per running beam per decode step). */
+    public long decodeTokens() { return decodeTokens; }
+
+    void countDecoded(int rows) { decodeTokens += rows; }
+
+    /** Prompts generated from so far ({@link VlmGenerator}). */
+    public long generatedPrompts() { return generatedPrompts; }
+
+    /** Prompts scored so far ({@link VlmScorer}). */
+    public long scoredPrompts() { return scoredPrompts; }
+
+    /** The part of {@link #tokensComputed()} spent by {@link VlmScorer}. */
+    public long scoreTokens() { return scoreTokens; }
+
+    void countGenerated(int prompts) { generatedPrompts += prompts; }
+
+    void countScored(int prompts, long tokens) {
+        scoredPrompts += prompts;
+        scoreTokens += tokens;
+    }
 
     public ImageEmbeddingCache imageCache() { return images; }
 

@@ -26,6 +26,7 @@ public final class VlmGenerator {
     /** Generations in prompt order; prompts run in batches of at most maxBatchSize rows (prompts x beams). */
     public List<Generation> generate(List<Prompt> prompts, GenerationSettings s) {
         int per = Math.max(1, engine.options().maxBatchSize() / s.numBeams());
+        engine.countGenerated(prompts.size());
         List<Generation> out = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i += per) {
             List<Prompt> part = prompts.subList(i, Math.min(prompts.size(), i + per));
@@ -100,6 +101,7 @@ public final class VlmGenerator {
     /** Feeds one token per row; returns the new last hidden states [rows, hidden]. */
     private Tensor decodeStep(long[] tokens, long[] nextPos, int step, KvCache cache) {
         int rows = tokens.length;
+        engine.countDecoded(rows);
         long[] pos = new long[3 * rows];
         for (int a = 0; a < 3; a++)
             for (int r = 0; r < rows; r++) pos[a * rows + r] = nextPos[r] + step;

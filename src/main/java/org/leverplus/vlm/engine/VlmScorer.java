@@ -27,6 +27,15 @@ public final class VlmScorer {
 
     /** Scores of every request, in request order. */
     public List<AnswerScore> score(List<ScoreRequest> requests) {
+        long tokens0 = engine.tokensComputed();
+        try {
+            return scoreAll(requests);
+        } finally {
+            engine.countScored(requests.size(), engine.tokensComputed() - tokens0);
+        }
+    }
+
+    private List<AnswerScore> scoreAll(List<ScoreRequest> requests) {
         AnswerScore[] out = new AnswerScore[requests.size()];
         try (TensorScope outer = TensorScope.open()) {
             List<PreparedPrompt> prepared = new ArrayList<>();
