@@ -277,18 +277,19 @@ class Scorer:
         return p
 
 
-def beam_search(scorer, items, anchor, pool, beam_size, shots, largest):
-    """Spec 5.2, left order: each sequence is [newest ICD, ..., oldest ICD, q]; per-beam top-k then the global filter."""
+def beam_search(scorer, items, anchor, pool, beam_size, shots, largest, right=False):
+    """Spec 5.2: left order (the original's): each sequence is [newest ICD, ..., oldest ICD, q]; right order: the new
+    ICD goes just before the query, [oldest, ..., newest, q]; per-beam top-k then the global filter."""
     x = items[anchor]
     cands = sorted(set(pool))
     beams = [([], [])]  # (chosen chronologically, scores)
     for _ in range(shots):
         exps = []
         for chosen, scs in beams:
-            S = [items[c] for c in reversed(chosen)]  # prompt order: newest left-most
+            S = [items[c] for c in (chosen if right else reversed(chosen))]  # prompt order
             base = scorer.prob(S, x, x["answer"])
             free = [c for c in cands if c not in chosen]
-            info = [scorer.prob([items[c]] + S, x, x["answer"]) - base for c in free]
+            info = [scorer.prob(S + [items[c]] if right else [items[c]] + S, x, x["answer"]) - base for c in free]
             order = sorted(range(len(free)), key=lambda j: -info[j] if largest else info[j])  # stable
             for j in order[:beam_size]:
                 exps.append((chosen + [free[j]], scs + [info[j]]))
@@ -296,7 +297,7 @@ def beam_search(scorer, items, anchor, pool, beam_size, shots, largest):
         beams = exps[:beam_size]
     entry = {"beams": [], "few_shot_num": shots, "id_list": [], "score_list": [], "shot_scores": []}
     for chosen, scs in beams:
-        full = list(reversed(chosen)) + [anchor]
+        full = (list(chosen) if right else list(reversed(chosen))) + [anchor]
         entry["beams"].append({"shots": [{"id": c, "score": s} for c, s in zip(chosen, scs)], "final_score": scs[-1],
                                "full_sequence": full})
         entry["id_list"].append(full)
@@ -352,12 +353,13 @@ def cmd_sft(a):
     scorer = Scorer(prompts, model, a.tokenization, a.mask)
     out = {}
     for anchor, pool in pools.items():
-        out[str(anchor)] = beam_search(scorer, items, anchor, pool, a.beam_size, a.shots, a.per_beam_topk == "largest")
+        out[str(anchor)] = beam_search(scorer, items, anchor, pool, a.beam_size, a.shots, a.per_beam_topk == "largest",
+                                       a.order == "right")
         print("anchor %d: %s" % (anchor, out[str(anchor)]["id_list"]), file=sys.stderr, flush=True)
     with open(a.out, "w") as f:
         json.dump(out, f, indent=2)
     meta = {"transformers": transformers.__version__, "torch": torch.__version__, "tokenization": a.tokenization,
-            "mask": a.mask, "per_beam_topk": a.per_beam_topk, "beam_size": a.beam_size, "shots": a.shots,
+            "mask": a.mask, "per_beam_topk": a.per_beam_topk, "order": a.order, "beam_size": a.beam_size, "shots": a.shots,
             "prompts_scored": scorer.n, "snapshot_sha256": snapshot_digest(a.snapshot)}
     with open(os.path.splitext(a.out)[0] + ".meta.json", "w") as f:
         json.dump(meta, f, indent=2)
@@ -415,6 +417,7 @@ def main():
     s.add_argument("--tokenization", choices=["separate", "joined"], default="separate")
     s.add_argument("--mask", choices=["answer", "as-implemented"], default="answer")
     s.add_argument("--per-beam-topk", choices=["largest", "smallest"], default="largest")
+    s.add_argument("--order", choices=["left", "right"], default="left")
     s.add_argument("--beam-size", type=int, default=5)
     s.add_argument("--shots", type=int, default=2)
     s.add_argument("--prompts-out")

@@ -90,7 +90,7 @@ class TransformersReferenceTest {
     }
 
     @Test void snapshotIsTheOneTheReferenceRan() throws Exception {
-        for (String name : List.of("sft.meta.json", "sft-joined.meta.json", "sft-smallest.meta.json", "prompts.json"))
+        for (String name : List.of("sft.meta.json", "sft-joined.meta.json", "sft-smallest.meta.json", "sft-right.meta.json", "prompts.json"))
             checkHashes(gold(name).get("snapshot_sha256"), snap, name);
     }
 
@@ -157,7 +157,7 @@ class TransformersReferenceTest {
     }
 
     static JsonNode runSft(BeamSearchSettings settings) throws Exception {
-        Path out = tmp.resolve("sft-" + settings.perBeamTopK() + "-" + settings.answerTokenization() + ".json");
+        Path out = tmp.resolve("sft-" + settings.order() + "-" + settings.perBeamTopK() + "-" + settings.answerTokenization() + ".json");
         SftRun.run(new SftRun.Options(snap, DATA.resolve("pools.json"), out, items, settings,
                 ModelOptions.defaults(), EngineOptions.defaults(), false, 0, SftRun.Shard.all(), false, true), null);
         return JSON.readTree(out.toFile());
@@ -167,6 +167,13 @@ class TransformersReferenceTest {
         JsonNode got = runSft(new BeamSearchSettings(5, 2, BeamSearchSettings.Order.LEFT, BeamSearchSettings.TopK.SMALLEST));
         List<String> bad = mismatches(got, gold("sft-smallest.json"), REL);
         assertTrue(bad.isEmpty(), "generate sft --per-beam-topk smallest vs transformers:\n" + String.join("\n", bad));
+    }
+
+    @Test void rightOrderEqualsTransformers() throws Exception {
+        JsonNode got = runSft(new BeamSearchSettings(5, 2, BeamSearchSettings.Order.RIGHT, BeamSearchSettings.TopK.LARGEST));
+        List<String> bad = mismatches(got, gold("sft-right.json"), REL);
+        assertTrue(bad.isEmpty(), "generate sft --order right vs transformers:\n" + String.join("\n", bad));
+        assertFalse(mismatches(got, gold("sft.json"), REL).isEmpty(), "the right-order golden must differ from the left-order one");
     }
 
     @Test void generateSftEqualsTransformers() throws Exception {
