@@ -72,24 +72,9 @@ class GenerateRlBalancedCliTest {
         return p;
     }
 
-    /** {@code lever ...} in its own JVM (as GenerateRlCliTest does, and as bin/lever runs it). */
+    /** {@code lever ...} in its own JVM, as bin/lever runs it. */
     static SelectorCliTest.Run run(List<String> a, String... jvmProps) {
-        try {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
-            cmd.addAll(List.of(jvmProps));
-            cmd.add(LeverCli.class.getName());
-            cmd.addAll(a);
-            Path err = Files.createTempFile("lever-err", ".txt"), out = Files.createTempFile("lever-out", ".txt");
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
-            int code = p.waitFor();
-            SelectorCliTest.Run r = new SelectorCliTest.Run(code, Files.readString(out), Files.readString(err));
-            Files.delete(err);
-            Files.delete(out);
-            return r;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SelectorCliTest.runInOwnJvm(a, jvmProps);
     }
 
     static List<String> args(Path items, Path out, String... more) {

@@ -92,19 +92,7 @@ class GenerateRlCliTest {
      * references, fixed and covered by SelectorLifetimeTest.)
      */
     static SelectorCliTest.Run run(List<String> a, String... jvmProps) {
-        try {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
-            cmd.addAll(List.of(jvmProps));
-            cmd.add(LeverCli.class.getName());
-            cmd.addAll(a);
-            Path err = Files.createTempFile(dir, "err", ".txt"), out = Files.createTempFile(dir, "out", ".txt");
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
-            int code = p.waitFor();
-            return new SelectorCliTest.Run(code, Files.readString(out), Files.readString(err));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return SelectorCliTest.runInOwnJvm(a, jvmProps);
     }
 
     @Test void endToEndLabelsResumeAndShards() throws Exception {

@@ -123,4 +123,25 @@ class SelectorCliTest {
         assertEquals(4, first.get("selections").get("4").size());
         assertTrue(first.has("rce_loss"));
     }
+
+    /** {@code lever ...} in its own JVM, as bin/lever runs it (a real crash and resume look like this). */
+    static Run runInOwnJvm(java.util.List<String> a, String... jvmProps) {
+        try {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+            cmd.addAll(java.util.List.of(jvmProps));
+            cmd.add(LeverCli.class.getName());
+            cmd.addAll(a);
+            Path err = Files.createTempFile("lever-err", ".txt"), out = Files.createTempFile("lever-out", ".txt");
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
+            int code = p.waitFor();
+            Run r = new Run(code, Files.readString(out), Files.readString(err));
+            Files.delete(err);
+            Files.delete(out);
+            return r;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
 }
