@@ -138,13 +138,22 @@ class DistributedRunTest {
         assertThrows(Exception.class, () -> LeverSpark.run(sc, argv, r -> new FailAlways(r, 2), null));
         assertFalse(Files.exists(out), "no output from a failed run");
         ChunkStore store = ChunkStore.beside(out);
+        // Spark fails the job as soon as one task has failed for good; the job's other tasks are cancelled
+        // asynchronously and may still be writing (their AtomicOutput removes its temporary file when they stop), so
+        // the property is "no temporary file once every task has stopped": wait for that, at most 30 s
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        boolean clean;
+        do {
+            try (Stream<Path> s = Files.list(store.dir())) {
+                clean = s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
+            }
+            if (!clean) Thread.sleep(50);
+        } while (!clean && System.nanoTime() < deadline);
+        assertTrue(clean, "no temporary files left once the failed job's tasks stopped");
         assertFalse(store.committed(2));
-        int before = 0;
+        int before = 0;   // counted once every task has stopped (a cancelled task may still commit its chunk)
         for (int i = 0; i < 4; i++) if (store.committed(i)) before++;
         assertTrue(before >= 1, "chunks committed before the failure stay committed");
-        try (Stream<Path> s = Files.list(store.dir())) {
-            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
-        }
         Path rec = Files.createDirectories(dir.resolve("computed"));
         DistributedRun.Summary s = LeverSpark.run(sc, argv, r -> new Recording(r, rec.toString()), null);
         assertEquals(before, s.resumed());
