@@ -169,9 +169,7 @@ final class GenerateRlCommand implements Callable<Integer> {
                 new Proposals.Settings(beamWidth, temperatures, samplesPerTemperature, retrieval, random),
                 seed, chunk, allowFallback, Integer.parseInt(sh[0].trim()), Integer.parseInt(sh[1].trim()), limit);
         GenDataset data = dataset();
-        AnswerSources answers = new AnswerSources().addDataset(data);
-        if ((valQuestions == null) != (valAnnotations == null)) throw new IllegalArgumentException("--val-questions and --val-annotations go together");
-        if (valQuestions != null) answers.addOfficial("val", valQuestions, valAnnotations);
+        AnswerSources answers = answerSources(data);
 
         Map<Integer, int[]> poolMap = null;
         List<Integer> queryIds = new ArrayList<>();
@@ -217,40 +215,75 @@ final class GenerateRlCommand implements Callable<Integer> {
     }
 
     /** The generator with its models (the selector, if a proposer needs it, and the VLM on {@code device}, null = --device). */
-    record Loaded(RlGenerator generator, SelectorCheckpoint.Loaded selector, QwenTokenizer tokenizer, Qwen25VlModel model,
-                  VlmEngine engine) implements AutoCloseable {
+    record Loaded(RlGenerator generator, SelectorCheckpoint.Loaded selector, OpenVlm vlm) implements AutoCloseable {
+        VlmEngine engine() { return vlm.engine(); }
+
         @Override public void close() throws Exception {
-            try (selector; tokenizer; model; engine) {
+            try (selector; vlm) {
                 // closed in reverse order
             }
         }
     }
 
     Loaded load(Inputs in, String onDevice) throws Exception {
-        SelectorCheckpoint.Loaded sel = needsSelector() ? SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict()) : null;
-        QwenTokenizer tok = null;
-        Qwen25VlModel vlmModel = null;
+        SelectorCheckpoint.Loaded sel = selector(needsSelector(), in.emb());
         try {
-            PointerSelector model = sel == null ? null : sel.model();
-            if (model != null) {
-                model.train(false);
-                if (model.config().dModel() != in.emb().dim())
-                    throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + in.emb().dim());
-            }
-            Proposals props = balanced ? null : Proposals.parse(proposers, model, in.settings().proposal());
-            Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
-            tok = QwenTokenizer.load(snap.tokenizerJson());
-            ModelOptions mo = engineFlags.model();
-            vlmModel = Qwen25VlModel.load(snap, onDevice != null ? new ModelOptions(mo.dtype(), onDevice) : mo);
-            VlmEngine engine = new VlmEngine(vlmModel, engineFlags.engine());
-            RlGenerator.Vlm vlm = new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
-                    new QwenImageProcessor(snap.preprocessorConfig()), in.gen(), snapshot.getFileName().toString());
-            return new Loaded(in.with(props, vlm), sel, tok, vlmModel, engine);
+            Proposals props = balanced ? null : Proposals.parse(proposers, sel == null ? null : sel.model(), in.settings().proposal());
+            OpenVlm vlm = openVlm(in.gen(), onDevice);
+            return new Loaded(in.with(props, vlm.vlm()), sel, vlm);
         } catch (Exception e) {
-            try (SelectorCheckpoint.Loaded s = sel; QwenTokenizer t = tok; Qwen25VlModel m = vlmModel) {
+            try (SelectorCheckpoint.Loaded s = sel) {
                 throw e;
             }
         }
+    }
+
+    /** The VLM side of a run: tokenizer, model and engine (closed together) and the labelling view of them. */
+    record OpenVlm(QwenTokenizer tokenizer, Qwen25VlModel model, VlmEngine engine, RlGenerator.Vlm vlm) implements AutoCloseable {
+        @Override public void close() throws Exception {
+            try (tokenizer; model; engine) {
+                // closed in reverse order
+            }
+        }
+    }
+
+    /** Opens --snapshot on {@code onDevice} (null = --device) with the engine flags. */
+    private OpenVlm openVlm(GenerationSettings gen, String onDevice) throws Exception {
+        Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
+        QwenTokenizer tok = QwenTokenizer.load(snap.tokenizerJson());
+        Qwen25VlModel vlmModel = null;
+        try {
+            ModelOptions mo = engineFlags.model();
+            vlmModel = Qwen25VlModel.load(snap, onDevice != null ? new ModelOptions(mo.dtype(), onDevice) : mo);
+            VlmEngine engine = new VlmEngine(vlmModel, engineFlags.engine());
+            return new OpenVlm(tok, vlmModel, engine, new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
+                    new QwenImageProcessor(snap.preprocessorConfig()), gen, snapshot.getFileName().toString()));
+        } catch (Exception e) {
+            try (QwenTokenizer t = tok; Qwen25VlModel m = vlmModel) {
+                throw e;
+            }
+        }
+    }
+
+    /** The --checkpoint selector, strictly loaded, in eval mode and checked against the embeddings; null when not wanted. */
+    private SelectorCheckpoint.Loaded selector(boolean wanted, Embeddings emb) throws IOException {
+        if (!wanted) return null;
+        SelectorCheckpoint.Loaded sel = SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict());
+        PointerSelector model = sel.model();
+        model.train(false);
+        if (model.config().dModel() != emb.dim()) {
+            sel.close();
+            throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + emb.dim());
+        }
+        return sel;
+    }
+
+    /** The dataset's own answers, then --val-questions/--val-annotations when given. */
+    private AnswerSources answerSources(GenDataset data) throws IOException {
+        AnswerSources answers = new AnswerSources().addDataset(data);
+        if ((valQuestions == null) != (valAnnotations == null)) throw new IllegalArgumentException("--val-questions and --val-annotations go together");
+        if (valQuestions != null) answers.addOfficial("val", valQuestions, valAnnotations);
+        return answers;
     }
 
     private RlGenerator.Balanced balancedSettings() {
@@ -274,46 +307,30 @@ final class GenerateRlCommand implements Callable<Integer> {
         if (pools != null || pool != null || queries != null) throw new IllegalArgumentException("--augment-diversity takes its queries and pools from --rl-data: no --pools, --pool or --queries");
         DiversityAugmenter.Settings as = new DiversityAugmenter.Settings(budgetAll0, budgetAll1, budgetAll06, maxCandidatesPerQuery, augPool, seed, chunk, augBatch);
         GenDataset data = dataset();
-        AnswerSources answers = new AnswerSources().addDataset(data);
-        if ((valQuestions == null) != (valAnnotations == null)) throw new IllegalArgumentException("--val-questions and --val-annotations go together");
-        if (valQuestions != null) answers.addOfficial("val", valQuestions, valAnnotations);
+        AnswerSources answers = answerSources(data);
         Embeddings emb = Embeddings.readSafetensors(embeddings);
-        SelectorCheckpoint.Loaded sel = checkpoint == null ? null : SelectorCheckpoint.load(checkpoint, SelectorCheckpoint.LoadOptions.strict());
-        try (sel) {
-            PointerSelector model = sel == null ? null : sel.model();
-            if (model != null) {
-                model.train(false);
-                if (model.config().dModel() != emb.dim())
-                    throw new IllegalArgumentException("the selector expects " + model.config().dModel() + "-d embeddings but " + embeddings + " has " + emb.dim());
-            }
-            Qwen25VlSnapshot snap = Qwen25VlSnapshot.open(snapshot);
-            GenerationSettings gen = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(snapshot));
-            try (QwenTokenizer tok = QwenTokenizer.load(snap.tokenizerJson());
-                 Qwen25VlModel vlmModel = Qwen25VlModel.load(snap, engineFlags.model());
-                 VlmEngine engine = new VlmEngine(vlmModel, engineFlags.engine())) {
-                RlGenerator.Vlm vlm = new RlGenerator.Vlm(engine, tok, IcdPromptBuilder.leverPlus(tok),
-                        new QwenImageProcessor(snap.preprocessorConfig()), gen, snapshot.getFileName().toString());
-                DiversityAugmenter a = new DiversityAugmenter(data, emb, answers, vlm, model, as, allowFallback);
-                ObjectNode o = JsonNodeFactory.instance.objectNode();
-                o.put("input", rlData.toString());
-                o.put("vqa_model", snapshot.getFileName().toString());
-                ObjectNode g = o.putObject("task_gen_args");
-                g.put("max_new_tokens", gen.maxNewTokens()).put("num_beams", gen.numBeams()).put("length_penalty", 0.0)
-                        .put("min_new_tokens", 0).put("do_sample", false);
-                ArrayNode src = o.putObject("eval").putArray("annotation_sources");
-                answers.splits().forEach(src::add);
-                o.put("strict_eval", !allowFallback);
-                o.put("dataset", items != null ? items.toString() : questions + " + " + annotations);
-                o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
-                o.put("embeddings", embeddings.toString());
-                o.put("max_eval_budget_all0", as.budgetAll0()).put("max_eval_budget_all1", as.budgetAll1())
-                        .put("max_eval_budget_all06", as.budgetAll06()).put("max_candidates_per_query", as.maxCandidates())
-                        .put("pool_size", as.poolSize()).put("seed", as.seed()).put("chunk", as.chunk()).put("aug_batch", as.batch())
-                        .put("dtype", engineFlags.dtype);
-                Path j = journal != null ? journal : out.resolveSibling(out.getFileName() + ".journal.jsonl");
-                DiversityAugmenter.Report r = a.run(rlData, out, j, o, overwrite, System.err);
-                System.out.println("generate rl --augment-diversity: " + r + " -> " + out);
-            }
+        GenerationSettings gen = new GenerationSettings(numBeams, maxNewTokens, VlmRun.eosIds(snapshot));
+        try (SelectorCheckpoint.Loaded sel = selector(checkpoint != null, emb); OpenVlm v = openVlm(gen, null)) {
+            DiversityAugmenter a = new DiversityAugmenter(data, emb, answers, v.vlm(), sel == null ? null : sel.model(), as, allowFallback);
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("input", rlData.toString());
+            o.put("vqa_model", snapshot.getFileName().toString());
+            ObjectNode g = o.putObject("task_gen_args");
+            g.put("max_new_tokens", gen.maxNewTokens()).put("num_beams", gen.numBeams()).put("length_penalty", 0.0)
+                    .put("min_new_tokens", 0).put("do_sample", false);
+            ArrayNode src = o.putObject("eval").putArray("annotation_sources");
+            answers.splits().forEach(src::add);
+            o.put("strict_eval", !allowFallback);
+            o.put("dataset", items != null ? items.toString() : questions + " + " + annotations);
+            o.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
+            o.put("embeddings", embeddings.toString());
+            o.put("max_eval_budget_all0", as.budgetAll0()).put("max_eval_budget_all1", as.budgetAll1())
+                    .put("max_eval_budget_all06", as.budgetAll06()).put("max_candidates_per_query", as.maxCandidates())
+                    .put("pool_size", as.poolSize()).put("seed", as.seed()).put("chunk", as.chunk()).put("aug_batch", as.batch())
+                    .put("dtype", engineFlags.dtype);
+            Path j = journal != null ? journal : out.resolveSibling(out.getFileName() + ".journal.jsonl");
+            DiversityAugmenter.Report r = a.run(rlData, out, j, o, overwrite, System.err);
+            System.out.println("generate rl --augment-diversity: " + r + " -> " + out);
         }
         return 0;
     }
