@@ -3,7 +3,6 @@ package org.leverplus.rlgen;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.leverplus.selector.Tensors;
 import org.leverplus.vlm.engine.AnswerScore;
-import org.leverplus.vlm.engine.Generation;
 import org.leverplus.vlm.engine.ImageInput;
 import org.leverplus.vlm.engine.Prompt;
 import org.leverplus.vlm.engine.ScoreRequest;
@@ -19,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,7 +55,12 @@ final class Labeller {
         this.allowFallback = allowFallback;
     }
 
-    /** Labels every job's sequences; per job, per sequence, in order. */
+    /**
+     * Labels every job's sequences; per job, per sequence, in order. With the prefix cache on, each sequence's
+     * {@code vqa_gt_prob} answers are scored on the generation's own KV cache (the teacher-forced prompt is the
+     * generation prompt cut after the query text, plus the answer), so the prompt is computed once per sequence;
+     * without it, as the original does, the teacher-forced prompts are computed in full by the scorer.
+     */
     List<List<Result>> label(List<Job> jobs) throws IOException {
         // Prefix KV caches and the image numbering left by earlier batches would change how this batch's prompts are
         // ordered and split into passes (and so the last bits of the results): every batch starts without them.
@@ -63,34 +68,63 @@ final class Labeller {
         // No TensorScope around the VLM calls: the engine and model keep lazily built tensors (caches) that must
         // outlive this batch; the engine scopes its own temporaries. Image inputs are owned by the GC, as in VlmRun.
         Map<Path, ImageInput> images = new HashMap<>();
+        boolean reuse = vlm.engine().options().prefixCache();
         List<Prompt> prompts = new ArrayList<>();
-        for (Job j : jobs) for (int[] seq : j.sequences()) prompts.add(prompt(images, j.query(), seq, null).prompt);
-        List<Generation> gens = prompts.isEmpty() ? List.of() : new VlmGenerator(vlm.engine()).generate(prompts, vlm.generation());
+        List<List<VlmGenerator.Continuation>> continuations = new ArrayList<>();
+        List<Map<String, Integer>> answerCounts = new ArrayList<>();
+        for (Job j : jobs) {
+            List<String> gt = j.found() != null ? j.found().answers() : j.refs();
+            Map<String, Integer> counts = CandidateLabel.answerCounts(gt);
+            counts.remove("");                                  // an empty answer has no tokens to score
+            answerCounts.add(counts);
+            for (int[] seq : j.sequences()) {
+                Built gen = prompt(images, j.query(), seq, null);
+                prompts.add(gen.prompt);
+                if (!reuse) continue;
+                List<VlmGenerator.Continuation> cs = new ArrayList<>();
+                for (String answer : counts.keySet()) {
+                    ScoreRequest r = prompt(images, j.query(), seq, answer).request;
+                    int[] tf = r.prompt().ids(), g = gen.prompt.ids();
+                    int keep = r.answerStart();
+                    if (keep >= g.length || !Arrays.equals(tf, 0, keep, g, 0, keep))
+                        throw new IllegalStateException("query " + j.query().idx() + ": the teacher-forced prompt for \"" + answer
+                                + "\" is not the generation prompt's first " + keep + " tokens plus the answer");
+                    cs.add(new VlmGenerator.Continuation(keep, Arrays.copyOfRange(tf, keep, r.answerEnd())));
+                }
+                continuations.add(cs);
+            }
+        }
+        List<VlmGenerator.Scored> gens = prompts.isEmpty() ? List.of()
+                : new VlmGenerator(vlm.engine()).generateAndScore(prompts, vlm.generation(), reuse ? continuations : null);
         List<List<Result>> out = new ArrayList<>();
         List<ScoreRequest> scoreReqs = new ArrayList<>();
         List<double[]> weights = new ArrayList<>();
         List<int[]> spans = new ArrayList<>();
         List<ObjectNode> scored = new ArrayList<>();
         int g = 0;
-        for (Job j : jobs) {
+        for (int ji = 0; ji < jobs.size(); ji++) {
+            Job j = jobs.get(ji);
             List<Result> rs = new ArrayList<>();
-            List<String> gt = j.found() != null ? j.found().answers() : j.refs();
-            Map<String, Integer> counts = CandidateLabel.answerCounts(gt);
-            counts.remove("");                                  // an empty answer has no tokens to score
+            Map<String, Integer> counts = answerCounts.get(ji);
+            double[] w = new double[counts.size()];
+            int a = 0;
+            for (int c : counts.values()) w[a++] = Math.min(c / 3.0, 1.0);
             for (int[] seq : j.sequences()) {
-                String raw = vlm.tokenizer().decode(gens.get(g++).tokens(), true);
+                VlmGenerator.Scored gen = gens.get(g++);
+                String raw = vlm.tokenizer().decode(gen.generation().tokens(), true);
                 CandidateLabel l = CandidateLabel.of(raw, j.found(), j.refs(), allowFallback);
                 if (l.dropped()) { rs.add(new Result(null, l.dropReason())); continue; }
-                int start = scoreReqs.size();
-                double[] w = new double[counts.size()];
-                int a = 0;
-                for (Map.Entry<String, Integer> e : counts.entrySet()) {
-                    scoreReqs.add(prompt(images, j.query(), seq, e.getKey()).request);
-                    w[a++] = Math.min(e.getValue() / 3.0, 1.0);
+                if (reuse) {
+                    double sum = 0;
+                    for (int k = 0; k < w.length; k++) sum += gen.scores().get(k).probability() * w[k];
+                    l.fields().put("vqa_gt_prob", sum);
+                } else {
+                    int start = scoreReqs.size();
+                    for (String answer : counts.keySet()) scoreReqs.add(prompt(images, j.query(), seq, answer).request);
+                    weights.add(w);
+                    spans.add(new int[]{start, scoreReqs.size()});
+                    scored.add(l.fields());
                 }
-                weights.add(w);
-                spans.add(new int[]{start, scoreReqs.size()});
-                scored.add(l.fields());
                 rs.add(new Result(l.fields(), null));
             }
             out.add(rs);

@@ -195,6 +195,41 @@ class GenerateRlCliTest {
         assertEquals(d.queries().stream().map(RlQuery::raw).toList(), md.queries().stream().map(RlQuery::raw).toList());
     }
 
+    /**
+     * With the prefix cache on (the default), vqa_gt_prob is scored on the generation's own KV cache: every label and
+     * pointer equals the uncached run's, vqa_gt_prob agrees within float32 rounding, and the output is still
+     * deterministic through a crash and a rerun (each chunk starts from the same engine state).
+     */
+    @Test void defaultCachesGiveTheSameLabelsAndResumeByteIdentically() throws Exception {
+        Path cached = dir.resolve("cached.json"), plain = dir.resolve("plain.json"), crashed = dir.resolve("cached-crashed.json");
+        assertEquals(0, run(args(plain)).code());
+        SelectorCliTest.Run r = run(cachedArgs(cached));
+        assertEquals(0, r.code(), r.out() + r.err());
+        RlData a = RlDataReader.read(cached), b = RlDataReader.read(plain);
+        assertEquals(b.queries().stream().map(RlQuery::key).toList(), a.queries().stream().map(RlQuery::key).toList());
+        for (int qi = 0; qi < a.queries().size(); qi++) {
+            List<RlCandidate> ca = a.queries().get(qi).candidates(), cb = b.queries().get(qi).candidates();
+            assertEquals(cb.size(), ca.size());
+            for (int k = 0; k < ca.size(); k++) {
+                ObjectNode x = ca.get(k).raw().deepCopy(), y = cb.get(k).raw().deepCopy();
+                double px = x.remove("vqa_gt_prob").asDouble(), py = y.remove("vqa_gt_prob").asDouble();
+                assertEquals(y, x, "query " + qi + " candidate " + k);
+                assertEquals(py, px, 1e-5 * py, "vqa_gt_prob of query " + qi + " candidate " + k);
+            }
+        }
+        SelectorCliTest.Run c1 = run(cachedArgs(crashed), "-Dlever.rlgen.stopAfterChunks=1");
+        assertNotEquals(0, c1.code());
+        SelectorCliTest.Run c2 = run(cachedArgs(crashed));
+        assertEquals(0, c2.code(), c2.out() + c2.err());
+        assertArrayEquals(Files.readAllBytes(cached), Files.readAllBytes(crashed));
+    }
+
+    static List<String> cachedArgs(Path out) {
+        List<String> a = args(out);
+        a.remove("--no-prefix-cache");
+        return a;
+    }
+
     @Test void fallbackKeepsUngradableCandidatesWithTheirMode() throws Exception {
         Path out = dir.resolve("fb.json");
         SelectorCliTest.Run r = run(args(out, "--allow-fallback", "--proposers", "retrieval,random"));

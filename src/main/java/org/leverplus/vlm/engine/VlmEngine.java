@@ -276,6 +276,12 @@ public final class VlmEngine implements AutoCloseable {
 
     void countGenerated(int prompts) { generatedPrompts += prompts; }
 
+    /** Teacher-forced answers scored on a generation's own prompt cache ({@link VlmGenerator#generateAndScore}). */
+    void countContinuations(int answers, long tokens) {
+        tokensComputed += tokens;
+        countScored(answers, tokens);
+    }
+
     void countScored(int prompts, long tokens) {
         scoredPrompts += prompts;
         scoreTokens += tokens;

@@ -7,8 +7,12 @@ import org.leverplus.torch.TensorScope;
 import org.leverplus.vlm.model.KvCache;
 import org.leverplus.vlm.model.Tensors;
 
+import org.bytedeco.pytorch.Device;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Batched greedy and beam-search decoding with a KV cache. The prompts are prefilled as one left-padded batch; each
@@ -25,17 +29,60 @@ public final class VlmGenerator {
 
     /** Generations in prompt order; prompts run in batches of at most maxBatchSize rows (prompts x beams). */
     public List<Generation> generate(List<Prompt> prompts, GenerationSettings s) {
+        List<Generation> out = new ArrayList<>();
+        for (Scored g : generateAndScore(prompts, s, null)) out.add(g.generation());
+        return out;
+    }
+
+    /**
+     * A teacher-forced answer to score on a generation prompt's own KV cache: the prompt's tokens [0, keep) followed by
+     * {@code answer}, e.g. Lever-Plus' {@code vqa_gt_prob} prompt, which is the generation prompt cut after the query
+     * text with a human answer appended. The score equals that of {@code ScoreRequest(prompt[0, keep) + answer, keep,
+     * keep + answer.length)} (up to float rounding) without computing the prompt again.
+     */
+    public record Continuation(int keep, int[] answer) {
+        public Continuation {
+            if (keep < 1) throw new IllegalArgumentException("keep must be >= 1 but is " + keep);
+            if (answer == null || answer.length == 0) throw new IllegalArgumentException("a continuation needs at least one answer token");
+            answer = answer.clone();
+        }
+
+        @Override public int[] answer() { return answer.clone(); }
+    }
+
+    /** A prompt's generation and the scores of its continuations, in their order. */
+    public record Scored(Generation generation, List<AnswerScore> scores) {}
+
+    /**
+     * Generations as {@link #generate}, plus the scores of each prompt's continuations (null or empty lists: none),
+     * computed right after each batch's prefill on top of its KV cache (cut back to each continuation's keep point):
+     * only the answer tokens go through the decoder again.
+     */
+    public List<Scored> generateAndScore(List<Prompt> prompts, GenerationSettings s, List<List<Continuation>> continuations) {
+        if (continuations != null && continuations.size() != prompts.size())
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + continuations.size() + " continuation lists");
         int per = Math.max(1, engine.options().maxBatchSize() / s.numBeams());
         engine.countGenerated(prompts.size());
-        List<Generation> out = new ArrayList<>();
+        List<Scored> out = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i += per) {
-            List<Prompt> part = prompts.subList(i, Math.min(prompts.size(), i + per));
-            out.addAll(s.numBeams() == 1 ? greedy(part, s) : beam(part, s));
+            int end = Math.min(prompts.size(), i + per);
+            List<Prompt> part = prompts.subList(i, end);
+            List<List<Continuation>> conts = new ArrayList<>();
+            for (int k = i; k < end; k++) {
+                List<Continuation> c = continuations == null ? null : continuations.get(k);
+                if (c != null) for (Continuation x : c)
+                    if (x.keep() >= prompts.get(k).length())
+                        throw new IllegalArgumentException("prompt " + k + ": continuation keeps " + x.keep() + " tokens of a " + prompts.get(k).length() + "-token prompt");
+                conts.add(c == null ? List.of() : c);
+            }
+            List<List<AnswerScore>> scores = new ArrayList<>();
+            List<Generation> gens = s.numBeams() == 1 ? greedy(part, s, conts, scores) : beam(part, s, conts, scores);
+            for (int k = 0; k < gens.size(); k++) out.add(new Scored(gens.get(k), scores.get(k)));
         }
         return out;
     }
 
-    private List<Generation> greedy(List<Prompt> prompts, GenerationSettings s) {
+    private List<Generation> greedy(List<Prompt> prompts, GenerationSettings s, List<List<Continuation>> conts, List<List<AnswerScore>> scores) {
         int b = prompts.size();
         List<List<Integer>> out = new ArrayList<>();
         double[] score = new double[b];
@@ -51,7 +98,8 @@ public final class VlmGenerator {
             long[] next = new long[b];
             for (int i = 0; i < b; i++) next[i] = rows.get(i).nextPosition();
             KvCache[] prefilled = new KvCache[1];
-            VlmEngine.Batch batch = prefill(rows, prefilled);
+            VlmEngine.Batch batch = prefill(rows, prefilled, keepCap(conts));
+            scores.addAll(scoreContinuations(rows, batch, prefilled[0], conts));
             // the cache and the last hidden state are the only tensors that live from one step to the next
             KvCache cache = prefilled[0].retain();
             Tensor last = Tensors.retain(batch.hidden().select(1, batch.hidden().size(1) - 1));
@@ -88,15 +136,116 @@ public final class VlmGenerator {
      * first ICD of RL candidate pairs) is computed once and its KV cache expanded; at least one token per prompt is
      * left for the batch so every row yields its last hidden state.
      */
-    private VlmEngine.Batch prefill(List<PreparedPrompt> rows, KvCache[] cacheOut) {
+    private VlmEngine.Batch prefill(List<PreparedPrompt> rows, KvCache[] cacheOut, int cap) {
         EngineOptions o = engine.options();
-        int shared = Integer.MAX_VALUE;
+        int shared = cap; // continuations need the hidden state at keep - 1 out of this batch
         for (PreparedPrompt p : rows) shared = Math.min(shared, Math.min(p.length() - 1, PreparedPrompt.commonPrefix(rows.get(0), p)));
         int from = o.prefixCache() && shared >= o.minPrefix() ? shared : 0;
         KvCache cache = from > 0 ? engine.prefix(rows.get(0), from).expand(rows.size()) : new KvCache(engine.dims().layers());
         cacheOut[0] = cache;
         return engine.forward(rows, from, cache, true);
     }
+
+    /** The shared prefix may not reach past any continuation's keep - 1. */
+    private static int keepCap(List<List<Continuation>> conts) {
+        int cap = Integer.MAX_VALUE;
+        for (List<Continuation> c : conts) for (Continuation x : c) cap = Math.min(cap, x.keep() - 1);
+        return cap;
+    }
+
+    /**
+     * Scores every continuation on the freshly prefilled batch: the first answer token from the prompt's hidden state
+     * at keep - 1, the others by running answer[0, n-1) on a copy of the prompt's cache cut after column keep - 1.
+     * Continuations are taken in groups of equal cut column (left padding makes the cut the same for every prompt
+     * when the tokens after keep are the same, as for the generation prompt's closing template) of at most
+     * maxBatchSize rows; each group runs in its own scope, so its cache copy is freed before the next.
+     */
+    private List<List<AnswerScore>> scoreContinuations(List<PreparedPrompt> rows, VlmEngine.Batch batch, KvCache cache, List<List<Continuation>> conts) {
+        List<List<AnswerScore>> out = new ArrayList<>();
+        java.util.TreeMap<Integer, List<int[]>> byCut = new java.util.TreeMap<>(); // cut column -> (row, index)
+        for (int r = 0; r < rows.size(); r++) {
+            List<Continuation> c = conts.get(r);
+            out.add(new ArrayList<>(java.util.Collections.nCopies(c.size(), (AnswerScore) null)));
+            for (int k = 0; k < c.size(); k++) {
+                int cut = batch.from() + batch.col(r, c.get(k).keep() - 1) + 1;
+                byCut.computeIfAbsent(cut, x -> new ArrayList<>()).add(new int[]{r, k});
+            }
+        }
+        if (byCut.isEmpty()) return out;
+        long hidden = engine.dims().hidden(), lmax = batch.hidden().size(1);
+        Tensor flat = batch.hidden().reshape(-1, hidden);
+        int max = Math.max(1, engine.options().maxBatchSize());
+        for (Map.Entry<Integer, List<int[]>> e : byCut.entrySet()) {
+            List<int[]> all = e.getValue();
+            for (int g0 = 0; g0 < all.size(); g0 += max) {
+                List<int[]> group = all.subList(g0, Math.min(all.size(), g0 + max));
+                try (TensorScope gs = TensorScope.open()) {
+                    scoreGroup(rows, batch, cache, conts, e.getKey(), group, flat, lmax, out);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void scoreGroup(List<PreparedPrompt> rows, VlmEngine.Batch batch, KvCache cache, List<List<Continuation>> conts, int cut,
+                            List<int[]> group, Tensor flat, long lmax, List<List<AnswerScore>> out) {
+        int n = group.size(), width = 0, total = 0;
+        for (int[] g : group) {
+            int len = conts.get(g[0]).get(g[1]).answer.length;
+            width = Math.max(width, len - 1);
+            total += len;
+        }
+        Device dev = engine.model().options().torchDevice();
+        long rest = 0;
+        Tensor fed = null;
+        if (width > 0) {
+            long[] src = new long[n], ids = new long[n * width], pos = new long[3 * n * width], valid = new long[n * width];
+            Arrays.fill(pos, 1);
+            for (int i = 0; i < n; i++) {
+                int r = group.get(i)[0];
+                Continuation c = conts.get(r).get(group.get(i)[1]);
+                src[i] = r;
+                long[][] mp = rows.get(r).positions().positions();
+                for (int j = 0; j < c.answer.length - 1; j++) {
+                    int col = i * width + j;
+                    ids[col] = c.answer[j];
+                    // text after text: every axis one past the previous token's
+                    for (int a = 0; a < 3; a++) pos[a * n * width + col] = mp[a][c.keep() - 1] + 1 + j;
+                    valid[col] = 1;
+                    rest++;
+                }
+            }
+            KvCache cut0 = cache.select(Tensors.longs(src, dev, n), cut);
+            Tensor embeds = engine.model().text().embed(Tensors.longs(ids, dev, n, width));
+            fed = engine.model().text().forward(embeds, Tensors.longs(pos, dev, 3, n, width),
+                    Tensors.longs(valid, dev, n, width).to(ScalarType.Bool), cut0).reshape(-1, hidden(flat));
+        }
+        // hidden rows: the prefill's [B * lmax] rows first, then the fed answer tokens' [n * width] rows
+        Tensor rowsT = fed == null ? flat : Tensors.cat(0, flat, fed);
+        long[] rowIdx = new long[total], target = new long[total];
+        int t = 0;
+        for (int i = 0; i < n; i++) {
+            int r = group.get(i)[0];
+            Continuation c = conts.get(r).get(group.get(i)[1]);
+            rowIdx[t] = r * lmax + batch.col(r, c.keep() - 1);
+            target[t++] = c.answer[0];
+            for (int j = 1; j < c.answer.length; j++) {
+                rowIdx[t] = flat.size(0) + (long) i * width + (j - 1);
+                target[t++] = c.answer[j];
+            }
+        }
+        double[] lp = VlmScorer.tokenLogprobs(engine, rowsT, rowIdx, target);
+        t = 0;
+        for (int i = 0; i < n; i++) {
+            int[] g = group.get(i);
+            int len = conts.get(g[0]).get(g[1]).answer.length;
+            out.get(g[0]).set(g[1], AnswerScore.of(Arrays.copyOfRange(lp, t, t + len)));
+            t += len;
+        }
+        engine.countContinuations(n, rest);
+    }
+
+    private static long hidden(Tensor flat) { return flat.size(1); }
 
     /** Feeds one token per row; returns the new last hidden states [rows, hidden]. */
     private Tensor decodeStep(long[] tokens, long[] nextPos, int step, KvCache cache) {
@@ -113,7 +262,7 @@ public final class VlmGenerator {
         return engine.model().text().forward(embeds, positions, valid, cache).select(1, 0);
     }
 
-    private List<Generation> beam(List<Prompt> prompts, GenerationSettings s) {
+    private List<Generation> beam(List<Prompt> prompts, GenerationSettings s, List<List<Continuation>> conts, List<List<AnswerScore>> scores) {
         int b = prompts.size(), nb = s.numBeams();
         List<BeamHypotheses> hyps = new ArrayList<>();
         for (int i = 0; i < b; i++) hyps.add(new BeamHypotheses(nb));
@@ -125,7 +274,8 @@ public final class VlmGenerator {
                 rows.add(pp);
             }
             KvCache[] prefilled = new KvCache[1];
-            VlmEngine.Batch batch = prefill(rows, prefilled);
+            VlmEngine.Batch batch = prefill(rows, prefilled, keepCap(conts));
+            scores.addAll(scoreContinuations(rows, batch, prefilled[0], conts));
             KvCache cache = prefilled[0].retain();
             Tensor last = Tensors.retain(batch.hidden().select(1, batch.hidden().size(1) - 1)); // [b, hidden]
             // running beams: row r = prompt r / nb, beam r % nb

@@ -114,16 +114,7 @@ public final class VlmScorer {
                     target[t] = ids[j];
                 }
             }
-            Tensor targets = Tensors.longs(target, null, total);
-            double[] lp;
-            if (o.fullVocabLogits()) {
-                lp = fullVocab(flat, rowIdx, targets);
-            } else {
-                Tensor h = Tensors.as(flat.index_select(0, Tensors.longs(rowIdx, flat.device(), total)), ScalarType.Float);
-                Tensor w = engine.model().text().lmHeadWeight();
-                FlopCounter.add(2L * total * w.size(0) * w.size(1));
-                lp = toDoubles(Kernels.answerTokenLogprobs(h.contiguous(), w, targets.to(h.device(), ScalarType.Long)));
-            }
+            double[] lp = tokenLogprobs(engine, flat, rowIdx, target);
             t = 0;
             for (int r = 0; r < mb.size(); r++) {
                 ScoreRequest q = requests.get(mb.get(r));
@@ -134,8 +125,22 @@ public final class VlmScorer {
         }
     }
 
+    /**
+     * log p(target[i] | hidden row rowIdx[i]) of {@code flat} [N, hidden] (final-normed): the answer_token_logprobs
+     * kernel on the selected rows, or full-vocabulary logits when the engine is asked for the original's way.
+     */
+    static double[] tokenLogprobs(VlmEngine engine, Tensor flat, long[] rowIdx, long[] target) {
+        int total = target.length;
+        Tensor targets = Tensors.longs(target, null, total);
+        if (engine.options().fullVocabLogits()) return fullVocab(engine, flat, rowIdx, targets);
+        Tensor h = Tensors.as(flat.index_select(0, Tensors.longs(rowIdx, flat.device(), total)), ScalarType.Float);
+        Tensor w = engine.model().text().lmHeadWeight();
+        FlopCounter.add(2L * total * w.size(0) * w.size(1));
+        return toDoubles(Kernels.answerTokenLogprobs(h.contiguous(), w, targets.to(h.device(), ScalarType.Long)));
+    }
+
     /** The original's way: logits over the full vocabulary at every position, log_softmax, then gather. */
-    private double[] fullVocab(Tensor flat, long[] rowIdx, Tensor targets) {
+    private static double[] fullVocab(VlmEngine engine, Tensor flat, long[] rowIdx, Tensor targets) {
         Tensor logp = torch.log_softmax(engine.model().text().logits(flat), 1);
         Tensor rows = logp.index_select(0, Tensors.longs(rowIdx, logp.device(), rowIdx.length));
         return toDoubles(rows.gather(1, targets.to(rows.device(), ScalarType.Long).unsqueeze(1)).squeeze(1));

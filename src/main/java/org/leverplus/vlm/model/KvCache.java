@@ -67,6 +67,23 @@ public final class KvCache implements AutoCloseable {
         return c;
     }
 
+    /**
+     * A cache of the given rows holding only the first {@code length} slots: a copy (the rows are gathered), e.g. a
+     * batch of prompts cut back to a shared point to be continued with other tokens than the ones cached after it.
+     */
+    public KvCache select(Tensor rows, long length) {
+        if (length < 0 || length > this.length) throw new IllegalArgumentException("cannot keep " + length + " of " + this.length + " cached slots");
+        KvCache c = new KvCache(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] == null) continue;
+            c.keys[i] = keys[i].narrow(2, 0, length).index_select(0, rows);
+            c.values[i] = values[i].narrow(2, 0, length).index_select(0, rows);
+        }
+        c.valid = valid == null ? null : valid.narrow(1, 0, length).index_select(0, rows);
+        c.length = length;
+        return c;
+    }
+
     /** A batch-{@code b} view of a batch-1 cache (no copy until the continuation appends). */
     public KvCache expand(long b) {
         if (batch() != 1) throw new IllegalStateException("expand needs a batch-1 cache, this one has batch " + batch());
