@@ -7,60 +7,94 @@ import org.leverplus.vlm.engine.VlmRun;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Benchmark harness (not a test): {@code vlm score} over one request file (a) on one machine in-process, (b) through
- * the Spark runner in local[1] in the same JVM (Spark's overhead), (c) in local-cluster mode with 1 and 2 executor
- * JVMs of one core each (scaling). Every run's output is checked to be byte-identical to (a).
- * Run: see benchmarks/results/spark.md.
+ * Benchmark harness (not a test): {@code vlm score} or {@code vlm generate} over one request file (a) on one machine
+ * in-process, (b) through the Spark runner in local[1] in the same JVM (Spark's overhead), (c) in local-cluster mode
+ * with 1 and 2 executor JVMs of one core each (scaling). The four run in turn, round after round (so a slow spell of
+ * a shared machine hits all of them), and every run's output is checked to be byte-identical to (a). Executors get
+ * the environment {@code bin/lever} sets (one OpenMP thread, glibc's mmap/trim thresholds at 256 MiB).
+ * Run: see benchmarks/RESULTS.md, "Spark runner".
+ *
+ * <p>Arguments: SNAPSHOT REQUESTS OUTDIR [CHUNK=64] [ROUNDS=2] [score|generate]
  */
 public final class SparkScalingBench {
     public static void main(String[] a) throws Exception {
         Path snapshot = Path.of(a[0]), requests = Path.of(a[1]), dir = Path.of(a[2]);
         String chunk = a.length > 3 ? a[3] : "64";
-        int reps = a.length > 4 ? Integer.parseInt(a[4]) : 2;
+        int rounds = a.length > 4 ? Integer.parseInt(a[4]) : 2;
+        String mode = a.length > 5 ? a[5] : "score";
+        if (!mode.equals("score") && !mode.equals("generate")) throw new IllegalArgumentException("mode must be score or generate: " + mode);
         Files.createDirectories(dir);
         Path ref = dir.resolve("one.jsonl");
         String[] flags = {"--snapshot", snapshot.toString(), "--requests", requests.toString(), "--out", ref.toString(),
                 "--chunk", chunk, "--overwrite"};
-        Stages.Vlm s = Stages.vlm("vlm score", flags);
-        VlmRun.score(s.snapshot(), s.requests(), ref, s.settings(), null); // warm-up (class loading, native libraries)
-        double one = Double.MAX_VALUE;
-        for (int r = 0; r < reps; r++) {
-            long t0 = System.nanoTime();
-            VlmRun.score(s.snapshot(), s.requests(), ref, s.settings(), null);
-            one = Math.min(one, (System.nanoTime() - t0) / 1e9);
-        }
+        Stages.Vlm s = Stages.vlm("vlm " + mode, flags);
+        runOne(mode, s, ref); // warm-up (class loading, native libraries)
         byte[] want = Files.readAllBytes(ref);
-        System.out.printf("one machine, in-process: %.2f s (best of %d)%n", one, reps);
-        double local = time(new SparkConf().setMaster("local[1]"), snapshot, requests, dir.resolve("local.jsonl"), chunk, want, reps);
-        System.out.printf("spark local[1], same JVM: %.2f s (best of %d) = %.1f %% overhead%n", local, reps, 100 * (local / one - 1));
-        for (int executors : new int[]{1, 2}) {
-            SparkConf c = new SparkConf().setMaster("local-cluster[" + executors + ",1,3072]")
-                    .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                    .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                    .set("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED");
-            double t = time(c, snapshot, requests, dir.resolve("cluster" + executors + ".jsonl"), chunk, want, reps);
-            System.out.printf("spark local-cluster, %d executor JVM(s) x 1 core: %.2f s (best of %d, model loads included)%n", executors, t, reps);
+        Map<String, List<Double>> times = new LinkedHashMap<>();
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            runOne(mode, s, ref);
+            add(times, "one machine, in-process", (System.nanoTime() - t0) / 1e9);
+            if (!Arrays.equals(want, Files.readAllBytes(ref))) throw new AssertionError("the one-machine output changed between runs");
+            add(times, "spark local[1], same JVM", time(new SparkConf().setMaster("local[1]"), mode, snapshot, requests, dir.resolve("local.jsonl"), chunk, want));
+            for (int executors : new int[]{1, 2}) {
+                SparkConf c = new SparkConf().setMaster("local-cluster[" + executors + ",1,3072]")
+                        .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                        .set("spark.executorEnv.OMP_NUM_THREADS", "1")
+                        .set("spark.executorEnv.MALLOC_MMAP_THRESHOLD_", "268435456")
+                        .set("spark.executorEnv.MALLOC_TRIM_THRESHOLD_", "268435456")
+                        .set("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED");
+                add(times, "spark local-cluster, " + executors + " executor JVM(s) x 1 core", time(c, mode, snapshot, requests, dir.resolve("cluster" + executors + ".jsonl"), chunk, want));
+            }
+            System.out.printf("round %d done: %s%n", r + 1, times);
         }
+        double one = median(times.get("one machine, in-process"));
+        for (Map.Entry<String, List<Double>> e : times.entrySet()) {
+            double m = median(e.getValue());
+            System.out.printf("%-50s median %.2f s (%.2fx one machine) runs %s%n", e.getKey(), m, m / one, e.getValue());
+        }
+        double c1 = median(times.get("spark local-cluster, 1 executor JVM(s) x 1 core")), c2 = median(times.get("spark local-cluster, 2 executor JVM(s) x 1 core"));
+        System.out.printf("overhead local[1] vs one machine: %.1f %%; scaling 2 vs 1 executors: %.2fx%n",
+                100 * (median(times.get("spark local[1], same JVM")) / one - 1), c1 / c2);
     }
 
-    static double time(SparkConf conf, Path snapshot, Path requests, Path out, String chunk, byte[] want, int reps) throws Exception {
+    private static void runOne(String mode, Stages.Vlm s, Path out) throws Exception {
+        if (mode.equals("score")) VlmRun.score(s.snapshot(), s.requests(), out, s.settings(), null);
+        else VlmRun.generate(s.snapshot(), s.requests(), out, s.settings(), s.generation(), null);
+    }
+
+    private static void add(Map<String, List<Double>> m, String k, double v) {
+        m.computeIfAbsent(k, x -> new ArrayList<>()).add(Math.round(v * 100) / 100.0);
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /** One distributed run (model loads in executors included; the executors themselves are started before). */
+    static double time(SparkConf conf, String mode, Path snapshot, Path requests, Path out, String chunk, byte[] want) throws Exception {
         conf.setAppName("lever-bench").set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
-        String[] argv = {"vlm", "score", "--snapshot", snapshot.toString(), "--requests", requests.toString(), "--out",
+        String[] argv = {"vlm", mode, "--snapshot", snapshot.toString(), "--requests", requests.toString(), "--out",
                 out.toString(), "--chunk", chunk, "--overwrite"};
-        double best = Double.MAX_VALUE;
-        for (int r = 0; r < reps; r++) {
-            try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-                // executors of local-cluster start lazily: a tiny job first, so the timing covers the work
-                sc.parallelize(Arrays.asList(1, 2), 2).count();
-                long t0 = System.nanoTime();
-                LeverSpark.run(sc, argv, null);
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-            }
-            if (!Arrays.equals(want, Files.readAllBytes(out))) throw new AssertionError(out + " differs from the one-machine output");
+        double t;
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            // executors of local-cluster start lazily: a tiny job first, so the timing covers the work
+            sc.parallelize(Arrays.asList(1, 2), 2).count();
+            long t0 = System.nanoTime();
+            LeverSpark.run(sc, argv, null);
+            t = (System.nanoTime() - t0) / 1e9;
         }
-        return best;
+        if (!Arrays.equals(want, Files.readAllBytes(out))) throw new AssertionError(out + " differs from the one-machine output");
+        return t;
     }
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The Spark runner's overhead and scaling (issue goals: < 10 % overhead at 1,000 queries, near 2x with 2 executors):
+# `vlm generate` (3 beams, 5 new tokens) over 1,000 VQA prompts with ICDS demonstrations each (default 0: zero-shot) on the 3B-shaped bench-vocab snapshot
+# (random weights, Qwen's real tokenizer, 224x168 images), through SparkScalingBench: one machine in-process, Spark
+# local[1] in the same JVM, local-cluster with 1 and 2 executor JVMs, ROUNDS rounds in turn, outputs byte-compared.
+# Usage: benchmarks/spark-bench.sh WORKDIR [REQUESTS=1000] [ROUNDS=2] [CHUNK=64] [ICDS=0]
+# Build first: mvn -B -q install -DskipTests (core) and mvn -B -q -f spark/pom.xml test-compile.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+W="$(mkdir -p "$1" && cd "$1" && pwd)"; N="${2:-1000}"; ROUNDS="${3:-2}"; CHUNK="${4:-64}"; ICDS="${5:-0}"
+cd "$W"
+if [[ ! -d bv ]]; then
+  zcat "$root/src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz" > tokenizer.json
+  "$root/bin/lever" vlm make-tiny --preset bench-vocab --layout new --tokenizer tokenizer.json --out bv --overwrite
+fi
+python3 - "$N" "$ICDS" <<'PY'
+import zlib, struct, random, json, os, sys
+n, k = int(sys.argv[1]), int(sys.argv[2])
+def png(path, w, h, seed):
+    r = random.Random(seed); a, b, c = r.randrange(256), r.randrange(256), r.randrange(256); raw = bytearray()
+    for y in range(h):
+        raw.append(0)
+        for x in range(w): raw += bytes(((a + x * 3 + r.randrange(32)) % 256, (b + y * 5) % 256, (c + x * y) % 256))
+    ch = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + ch(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + ch(b'IDAT', zlib.compress(bytes(raw), 6)) + ch(b'IEND', b''))
+Q = ["What is on the plate?", "How many dogs are there?", "What color is the bus?", "Is the man wearing a hat?",
+     "What is the woman holding?", "Where is the cat sitting?", "What sport is being played?", "Is it raining?"]
+A = ["pizza", "2", "red", "yes", "umbrella", "on bed", "tennis", "no"]
+os.makedirs('img', exist_ok=True)
+for i in range(80):
+    if not os.path.exists(f'img/{i}.png'): png(f'img/{i}.png', 224, 168, i)
+rnd = random.Random(5)
+with open('requests.jsonl', 'w') as f:
+    for i in range(n):
+        q, ds = rnd.randrange(80), [rnd.randrange(80) for _ in range(k)]
+        f.write(json.dumps({"id": f"r{i}", "icds": [{"image": f"img/{d}.png", "question": Q[d % 8], "answer": A[d % 8]} for d in ds],
+                            "query": {"image": f"img/{q}.png", "question": Q[q % 8]}}) + "\n")
+PY
+cd "$root/spark"
+# the environment bin/lever sets, for the driver JVM (the harness gives the executors the same)
+export OMP_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=268435456 SPARK_TESTING=1 SPARK_SCALA_VERSION=2.13
+echo "start $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
+mvn -q exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
+  "-Dexec.args=-Xmx6g --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -cp %classpath org.leverplus.spark.SparkScalingBench $W/bv $W/requests.jsonl $W/out $CHUNK $ROUNDS generate"
+echo "end $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
