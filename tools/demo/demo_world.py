@@ -13,8 +13,9 @@ WordLevel tokenizer with Qwen's special tokens; the ids match config.json writte
 The world. Each image shows 1-3 copies of one shape (circle/square/triangle) in one colour (6 colours) on one of
 three light backgrounds (white, light blue, light pink). Question types: colour, shape, count, position (single
 shape: left/right/top/bottom), yes/no, and an ambiguous "What is in the picture?" whose annotators answer by a
-convention (the colour, the shape or the count). In the dataset the convention follows the background for 85% of
-items (white -> colour, blue -> shape, pink -> count) and is random otherwise; the VLM is trained on a corpus where
+convention (the colour, the shape or the count). Each image is asked the ambiguous question and one other (train:
+210 images, 420 questions; val: 90 images, 180 questions). In the dataset the convention follows the background for
+85% of items (white -> colour, blue -> shape, pink -> count) and is random otherwise; the VLM is trained on a corpus where
 it is random, so only in-context demonstrations (ICDs) reveal it: an ICD with the same question shows the
 convention to copy. Ten annotator answers per question with synonyms ("2"/"two", "violet"), and occasional errors.
 """
@@ -143,7 +144,11 @@ def annotators(s, ans, qtype, rng, convention=None):
 
 
 QTYPES = ["ambiguous", "color", "shape", "count", "position", "yesno"]
-QWEIGHTS = [0.30, 0.14, 0.14, 0.14, 0.12, 0.16]
+QWEIGHTS = [0.30, 0.14, 0.14, 0.14, 0.12, 0.16]  # the VLM's training corpus (train_vlm.py), the dataset's second question
+# Every dataset image is asked the ambiguous question (the one whose right answer depends on the ICDs shown) and one
+# other question, so the ambiguous question is half the dataset. With three different question types per image it was
+# at most a third (25% at the weights above), and only 25% of lever demo's RL-data queries were ICD-sensitive.
+QUESTIONS_PER_IMAGE = 2
 
 
 def make_split(split, n_images, first_image_id, seed):
@@ -153,8 +158,8 @@ def make_split(split, n_images, first_image_id, seed):
         image_id = first_image_id + i
         s = scene(rng)
         images[image_id] = render(s, rng)
-        types = []
-        while len(types) < 3:  # three different question types per image, as VQAv2 asks different questions
+        types = ["ambiguous"]
+        while len(types) < QUESTIONS_PER_IMAGE:  # different question types per image, as VQAv2 asks different questions
             qt = rng.choices(QTYPES, QWEIGHTS)[0]
             if qt == "position" and s["n"] != 1:
                 qt = "count"
@@ -243,7 +248,7 @@ class Tokenizer:
 def main(out):
     ds = os.path.join(out, "dataset")
     os.makedirs(os.path.join(ds, "images"), exist_ok=True)
-    for split, n, first, seed in (("train", 140, 1, 11), ("val", 60, 500001, 22)):
+    for split, n, first, seed in (("train", 210, 1, 11), ("val", 90, 500001, 22)):
         qs, anns, imgs = make_split(split, n, first, seed)
         with open(os.path.join(ds, "v2_OpenEnded_mscoco_%s2014_questions.json" % split), "w") as f:
             json.dump({"info": {"description": "Lever demo world (synthetic)"}, "task_type": "Open-Ended",

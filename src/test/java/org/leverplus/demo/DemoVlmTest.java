@@ -34,12 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DemoVlmTest {
     /**
-     * Floors under the measured values (docs/demo.md: zero-shot 0.804, unambiguous 0.964, 2-shot 0.809, mixed
-     * 0.188, ambiguous with a same-convention ICD 1.00, with another-convention ICD 0.04), so the test pins
-     * learning, not the last decimal; the image-blind model before (zero-shot 0.335, unambiguous 0.42, mixed 0.06)
-     * fails every one of them.
+     * Floors under the measured values (docs/demo.md: zero-shot 0.687, unambiguous 0.984, 2-shot 0.710, mixed
+     * 0.271, ambiguous with a same-convention ICD 1.00, with another-convention ICD 0.05; every val image is asked the
+     * ambiguous question, so it is half of the val questions), so the test pins learning, not the last decimal; the
+     * image-blind model before (zero-shot 0.234, unambiguous 0.373, 2-shot 0.287, mixed 0.063 on the same data) fails
+     * every one of them.
      */
-    static final double ZERO_SHOT_FLOOR = 0.70, UNAMBIGUOUS_FLOOR = 0.85, TWO_SHOT_FLOOR = 0.70, MIXED_FLOOR = 0.12;
+    static final double ZERO_SHOT_FLOOR = 0.60, UNAMBIGUOUS_FLOOR = 0.85, TWO_SHOT_FLOOR = 0.60, MIXED_FLOOR = 0.15;
     static final double SAME_CONVENTION_FLOOR = 0.85, OTHER_CONVENTION_CEILING = 0.25;
     static final int MIX_QUERIES = 48, PAIRS = 4;
 

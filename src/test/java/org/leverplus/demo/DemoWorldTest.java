@@ -62,6 +62,9 @@ class DemoWorldTest {
             }
         assertTrue(types.containsAll(List.of("what color is the", "how many", "what shape is", "where is the",
                 "is there a", "what is in the")), "question types: " + types);
+        // every image is asked the ambiguous question and one other (the ICD-sensitive half of lever demo's RL data)
+        for (VqaDataset ds : List.of(train, val))
+            assertEquals(ds.size() / 2, ds.records().stream().filter(r -> r.questionType().equals("what is in the")).count());
         // global ids follow question_id order (spec section 2)
         for (int i = 1; i < val.size(); i++) assertTrue(val.get(i - 1).questionId() < val.get(i).questionId());
         // annotators vary: synonyms and mistakes exist, but the majority answer dominates
@@ -167,7 +170,7 @@ class DemoWorldTest {
         double trained = backgroundNeighbourShare(world.clip()), untrained = backgroundNeighbourShare(random);
         System.out.printf(java.util.Locale.ROOT, "demo CLIP: nearest val image by image features has the same background: "
                 + "trained %.3f, random make-tiny %.3f%n", trained, untrained);
-        assertTrue(trained >= 0.95, "trained demo CLIP background agreement " + trained);
+        assertTrue(trained >= 0.90, "trained demo CLIP background agreement " + trained);  // measured 0.956 (86 of 90)
         assertTrue(trained > untrained, "trained " + trained + " vs random " + untrained);
     }
 }
