@@ -76,7 +76,7 @@ for r in $(seq 1 "$ROUNDS"); do
     /usr/bin/time -v "$lever" "${common[@]}" "${extra[@]}" --out "$side-$r.json" > "$side-$r.out" 2> "$side-$r.err"
     l1=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "round $r $side start $d0 load [$l0] end [$l1]: $(grep 'queries/s' "$side-$r.err" | tail -1)"
-    grep -E 'engine:|Elapsed|Maximum resident' "$side-$r.err"
+    grep -E 'engine:|Elapsed|Maximum resident|User time|System time' "$side-$r.err"
   done
 done
 # same candidates, same labels

@@ -38,7 +38,7 @@ with open('requests.jsonl', 'w') as f:
 PY
 cd "$root/spark"
 # the environment bin/lever sets, for the driver JVM (the harness gives the executors the same)
-export OMP_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=268435456 SPARK_TESTING=1 SPARK_SCALA_VERSION=2.13
+export OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=268435456 SPARK_TESTING=1 SPARK_SCALA_VERSION=2.13
 echo "start $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
 mvn -q exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
   "-Dexec.args=-Xmx6g --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -cp %classpath org.leverplus.spark.SparkScalingBench $W/bv $W/requests.jsonl $W/out $CHUNK $ROUNDS generate"

@@ -3,6 +3,7 @@ package org.leverplus.datagen;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.leverplus.data.DatasetItem;
 import org.leverplus.data.VqaDataset;
 import org.leverplus.data.VqaRecord;
 
@@ -18,8 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@code lever generate sft} reads besides the snapshot: the candidate pools and the dataset items. Kept in one
- * class on purpose (the shared dataset options of {@code lever sample}/{@code lever embed} can replace it).
+ * What {@code lever generate sft} reads besides the snapshot: the candidate pools and the dataset items.
  *
  * <ul>
  *   <li>Pools (spec 3.2, the file {@code lever sample} writes): {@code {"<anchor id>": [candidate ids...], ...}}; the
@@ -27,8 +27,8 @@ import java.util.Map;
  *   <li>Items, either the official files (spec 2: questions + annotations, sorted by {@code question_id}, the row
  *       index being the global id; images {@code COCO_{split}2014_{image_id:012d}.jpg} under an image folder), or
  *       JSON Lines {@code {"id": 7, "image": "a.jpg", "question": "...", "answer": "..."}} ({@code answers}, a list,
- *       may replace {@code answer}: its most frequent entry is used; {@code id} defaults to the line's index among
- *       non-blank lines; image paths are relative to the file).</li>
+ *       may replace {@code answer}: its most frequent entry is used; the global id is the rank in {@code id} order,
+ *       as every stage reads items files; image paths are relative to the file).</li>
  * </ul>
  */
 public final class SftInputs {
@@ -81,53 +81,24 @@ public final class SftInputs {
         return pools;
     }
 
-    /** Items from JSON Lines (see the class comment). */
+    /**
+     * Items from JSON Lines, read by the reader every stage shares ({@link org.leverplus.data.Items#fromJsonl}): the
+     * global id is the rank in id order, as for {@code lever embed} and {@code lever sample}. Every item needs an
+     * answer to show (SFT scores it on anchors and shows it on candidates).
+     */
     public static Items readItems(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Map<Integer, SftItem> items = new HashMap<>();
-        Path dir = file.toAbsolutePath().getParent();
-        int line = 0, index = 0;
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            for (String s; (s = r.readLine()) != null; ) {
-                line++;
-                if (s.isBlank()) continue;
-                String where = file + " line " + line;
-                JsonNode n;
-                try {
-                    n = json.readTree(s);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
-                }
-                if (!n.isObject()) throw new IllegalArgumentException(where + ": expected a JSON object");
-                int id = index++;
-                JsonNode idNode = n.get("id");
-                if (idNode != null && !idNode.isNull()) {
-                    if (idNode.isIntegralNumber() && idNode.canConvertToInt()) id = idNode.intValue();
-                    else if (idNode.isTextual() && idNode.textValue().matches("\\d{1,9}")) id = Integer.parseInt(idNode.textValue());
-                    else throw new IllegalArgumentException(where + ": id: expected an integer id but found " + idNode);
-                }
-                String image = text(n, "image", where);
-                String question = text(n, "question", where);
-                String answer;
-                if (n.hasNonNull("answer")) answer = text(n, "answer", where);
-                else if (n.get("answers") != null && n.get("answers").isArray() && !n.get("answers").isEmpty()) {
-                    List<String> answers = new ArrayList<>();
-                    for (JsonNode a : n.get("answers")) {
-                        JsonNode t = a.isObject() ? a.get("answer") : a;
-                        if (t == null || !t.isTextual()) throw new IllegalArgumentException(where + ": answers: expected strings (or {\"answer\": ...} objects) but found " + a);
-                        answers.add(t.textValue());
-                    }
-                    answer = VqaDataset.mostFrequent(answers);
-                } else throw new IllegalArgumentException(where + ": missing field \"answer\" (or a non-empty \"answers\" list)");
-                SftItem prev = items.put(id, new SftItem(id, dir.resolve(image), question, answer));
-                if (prev != null) throw new IllegalArgumentException(where + ": id " + id + " appears twice");
-            }
+        List<DatasetItem> all = org.leverplus.data.Items.fromJsonl(file);
+        SftItem[] items = new SftItem[all.size()];
+        for (DatasetItem d : all) {
+            if (d.answer() == null)
+                throw new IllegalArgumentException(file + ": id " + d.sourceId() + ": missing field \"answer\" (or a non-empty \"answers\" list)");
+            items[d.id()] = new SftItem(d.id(), d.image(), d.question(), d.answer());
         }
         String desc = "items " + file.toAbsolutePath().normalize();
         return new Items() {
-            @Override public SftItem get(int id) { return items.get(id); }
+            @Override public SftItem get(int id) { return id >= 0 && id < items.length ? items[id] : null; }
 
-            @Override public int size() { return items.size(); }
+            @Override public int size() { return items.length; }
 
             @Override public String describe() { return desc; }
         };

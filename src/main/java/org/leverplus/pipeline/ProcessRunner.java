@@ -32,6 +32,10 @@ public final class ProcessRunner implements CommandStage.Runner {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
+        // bin/lever's allocator settings (see there): speed only, never results
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "1");
+        pb.environment().putIfAbsent("MALLOC_MMAP_MAX_", "0");
+        pb.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", "268435456");
         Process p = pb.start();
         try {
             return p.waitFor();

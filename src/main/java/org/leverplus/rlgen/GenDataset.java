@@ -1,22 +1,19 @@
 package org.leverplus.rlgen;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.leverplus.data.DatasetItem;
+import org.leverplus.data.Items;
 import org.leverplus.data.VqaDataset;
 import org.leverplus.data.VqaRecord;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The dataset RL generation reads (kept in one small class so that it can be replaced by the shared dataset
- * options): the official questions + annotations files with a COCO image folder, or an items file of JSON Lines
- * {@code {"id", "image", "question", "answer"?, "answers"?}} (images relative to the file). The global id is the row:
- * sorted by question_id for official files, line order (blank lines skipped) for an items file.
+ * The dataset RL generation reads: the official questions + annotations files with a COCO image folder, or an items file of JSON Lines
+ * {@code {"id", "image", "question", "answer"?, "answers"?}} (images relative to the file). The global id is the row
+ * in id order: sorted by question_id for official files, by id for an items file (spec 2), as every stage reads it.
  */
 public final class GenDataset {
     private final List<GenItem> items;
@@ -36,38 +33,15 @@ public final class GenDataset {
         return new GenDataset(out, split);
     }
 
+    /**
+     * An items file, read by the reader every stage shares ({@link Items#fromJsonl}): global ids are ranks in id order,
+     * as for {@code lever embed} and {@code lever sample}, so embeddings rows, pools and RL keys name the same items.
+     */
     public static GenDataset items(Path file, String split) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Path dir = file.toAbsolutePath().getParent();
         List<GenItem> out = new ArrayList<>();
-        int line = 0;
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            for (String s; (s = r.readLine()) != null; ) {
-                line++;
-                if (s.isBlank()) continue;
-                String where = file + " line " + line;
-                JsonNode n;
-                try {
-                    n = json.readTree(s);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(where + ": not valid JSON: " + e.getMessage());
-                }
-                for (String f : new String[]{"id", "image", "question"})
-                    if (!n.hasNonNull(f)) throw new IllegalArgumentException(where + ": missing field \"" + f + "\"");
-                List<String> answers = null;
-                if (n.has("answers")) {
-                    if (!n.get("answers").isArray()) throw new IllegalArgumentException(where + ": \"answers\" must be an array of strings");
-                    answers = new ArrayList<>();
-                    for (JsonNode a : n.get("answers")) answers.add(a.isObject() ? a.path("answer").asText() : a.asText());
-                }
-                String answer = n.hasNonNull("answer") ? n.get("answer").asText()
-                        : answers != null && !answers.isEmpty() ? VqaDataset.mostFrequent(answers) : null;
-                String id = n.get("id").asText();
-                Long qid = n.get("id").canConvertToLong() ? n.get("id").asLong() : null;
-                out.add(new GenItem(out.size(), qid, null, n.get("question").asText(), dir.resolve(n.get("image").asText()),
-                        answer, answers, id));
-            }
-        }
+        for (DatasetItem d : Items.fromJsonl(file))
+            out.add(new GenItem(d.id(), d.sourceId(), null, d.question(), d.image(), d.answer(),
+                    d.answers().isEmpty() ? null : d.answers(), Long.toString(d.sourceId())));
         if (out.isEmpty()) throw new IllegalArgumentException(file + ": no items");
         return new GenDataset(out, split);
     }

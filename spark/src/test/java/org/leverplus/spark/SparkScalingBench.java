@@ -18,7 +18,8 @@ import java.util.Map;
  * in-process, (b) through the Spark runner in local[1] in the same JVM (Spark's overhead), (c) in local-cluster mode
  * with 1 and 2 executor JVMs of one core each (scaling). The four run in turn, round after round (so a slow spell of
  * a shared machine hits all of them), and every run's output is checked to be byte-identical to (a). Executors get
- * the environment {@code bin/lever} sets (one OpenMP thread, glibc's mmap/trim thresholds at 256 MiB).
+ * the environment {@code bin/lever} sets (one OpenMP thread; glibc: one arena, no mmap for blocks, 256 MiB trim
+ * threshold).
  * Run: see benchmarks/RESULTS.md, "Spark runner".
  *
  * <p>Arguments: SNAPSHOT REQUESTS OUTDIR [CHUNK=64] [ROUNDS=2] [score|generate]
@@ -48,7 +49,8 @@ public final class SparkScalingBench {
                 SparkConf c = new SparkConf().setMaster("local-cluster[" + executors + ",1,3072]")
                         .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                         .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                        .set("spark.executorEnv.MALLOC_MMAP_THRESHOLD_", "268435456")
+                        .set("spark.executorEnv.MALLOC_ARENA_MAX", "1")
+                        .set("spark.executorEnv.MALLOC_MMAP_MAX_", "0")
                         .set("spark.executorEnv.MALLOC_TRIM_THRESHOLD_", "268435456")
                         .set("spark.executor.extraJavaOptions", "--enable-native-access=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED");
                 add(times, "spark local-cluster, " + executors + " executor JVM(s) x 1 core", time(c, mode, snapshot, requests, dir.resolve("cluster" + executors + ".jsonl"), chunk, want));
