@@ -3,11 +3,12 @@
 # `vlm generate` (3 beams, 5 new tokens) over 1,000 VQA prompts with ICDS demonstrations each (default 0: zero-shot) on the 3B-shaped bench-vocab snapshot
 # (random weights, Qwen's real tokenizer, 224x168 images), through SparkScalingBench: one machine in-process, Spark
 # local[1] in the same JVM, local-cluster with 1 and 2 executor JVMs, ROUNDS rounds in turn, outputs byte-compared.
-# Usage: benchmarks/spark-bench.sh WORKDIR [REQUESTS=1000] [ROUNDS=2] [CHUNK=64] [ICDS=0]
+# Usage: benchmarks/spark-bench.sh WORKDIR [REQUESTS=1000] [ROUNDS=2] [CHUNK=64] [ICDS=0] [all|overhead]
+# (overhead: only the one-machine and local[1] runs, alternating)
 # Build first: mvn -B -q install -DskipTests (core) and mvn -B -q -f spark/pom.xml test-compile.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-W="$(mkdir -p "$1" && cd "$1" && pwd)"; N="${2:-1000}"; ROUNDS="${3:-2}"; CHUNK="${4:-64}"; ICDS="${5:-0}"
+W="$(mkdir -p "$1" && cd "$1" && pwd)"; N="${2:-1000}"; ROUNDS="${3:-2}"; CHUNK="${4:-64}"; ICDS="${5:-0}"; WHAT="${6:-all}"
 cd "$W"
 if [[ ! -d bv ]]; then
   zcat "$root/src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz" > tokenizer.json
@@ -41,5 +42,5 @@ cd "$root/spark"
 export OMP_NUM_THREADS=1 MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=268435456 SPARK_TESTING=1 SPARK_SCALA_VERSION=2.13
 echo "start $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"
 mvn -q exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
-  "-Dexec.args=-Xmx6g --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -cp %classpath org.leverplus.spark.SparkScalingBench $W/bv $W/requests.jsonl $W/out $CHUNK $ROUNDS generate"
+  "-Dexec.args=-Xmx6g --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -cp %classpath org.leverplus.spark.SparkScalingBench $W/bv $W/requests.jsonl $W/out $CHUNK $ROUNDS generate $WHAT"
 echo "end $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)"

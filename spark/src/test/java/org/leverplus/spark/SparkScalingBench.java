@@ -22,7 +22,8 @@ import java.util.Map;
  * threshold).
  * Run: see benchmarks/RESULTS.md, "Spark runner".
  *
- * <p>Arguments: SNAPSHOT REQUESTS OUTDIR [CHUNK=64] [ROUNDS=2] [score|generate]
+ * <p>Arguments: SNAPSHOT REQUESTS OUTDIR [CHUNK=64] [ROUNDS=2] [score|generate] [all|overhead] ({@code overhead}: only
+ * (a) and (b), alternating, for a tighter overhead figure in the same time)
  */
 public final class SparkScalingBench {
     public static void main(String[] a) throws Exception {
@@ -31,6 +32,7 @@ public final class SparkScalingBench {
         int rounds = a.length > 4 ? Integer.parseInt(a[4]) : 2;
         String mode = a.length > 5 ? a[5] : "score";
         if (!mode.equals("score") && !mode.equals("generate")) throw new IllegalArgumentException("mode must be score or generate: " + mode);
+        boolean clusters = a.length <= 6 || !a[6].equals("overhead");
         Files.createDirectories(dir);
         Path ref = dir.resolve("one.jsonl");
         String[] flags = {"--snapshot", snapshot.toString(), "--requests", requests.toString(), "--out", ref.toString(),
@@ -45,7 +47,7 @@ public final class SparkScalingBench {
             add(times, "one machine, in-process", (System.nanoTime() - t0) / 1e9);
             if (!Arrays.equals(want, Files.readAllBytes(ref))) throw new AssertionError("the one-machine output changed between runs");
             add(times, "spark local[1], same JVM", time(new SparkConf().setMaster("local[1]"), mode, snapshot, requests, dir.resolve("local.jsonl"), chunk, want));
-            for (int executors : new int[]{1, 2}) {
+            for (int executors : clusters ? new int[]{1, 2} : new int[0]) {
                 SparkConf c = new SparkConf().setMaster("local-cluster[" + executors + ",1,3072]")
                         .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                         .set("spark.executorEnv.OMP_NUM_THREADS", "1")
@@ -62,9 +64,9 @@ public final class SparkScalingBench {
             double m = median(e.getValue());
             System.out.printf("%-50s median %.2f s (%.2fx one machine) runs %s%n", e.getKey(), m, m / one, e.getValue());
         }
-        double c1 = median(times.get("spark local-cluster, 1 executor JVM(s) x 1 core")), c2 = median(times.get("spark local-cluster, 2 executor JVM(s) x 1 core"));
-        System.out.printf("overhead local[1] vs one machine: %.1f %%; scaling 2 vs 1 executors: %.2fx%n",
-                100 * (median(times.get("spark local[1], same JVM")) / one - 1), c1 / c2);
+        System.out.printf("overhead local[1] vs one machine: %.1f %%%n", 100 * (median(times.get("spark local[1], same JVM")) / one - 1));
+        if (clusters) System.out.printf("scaling 2 vs 1 executors: %.2fx%n", median(times.get("spark local-cluster, 1 executor JVM(s) x 1 core"))
+                / median(times.get("spark local-cluster, 2 executor JVM(s) x 1 core")));
     }
 
     private static void runOne(String mode, Stages.Vlm s, Path out) throws Exception {
