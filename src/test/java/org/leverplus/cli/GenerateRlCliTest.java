@@ -6,20 +6,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leverplus.data.Embeddings;
 import org.leverplus.data.RlData;
 import org.leverplus.data.RlDataReader;
 import org.leverplus.data.RlQuery;
 import org.leverplus.data.RlCandidate;
+import org.leverplus.rlgen.RlGenFixture;
 import org.leverplus.metric.AnswerExtraction;
 import org.leverplus.metric.VqaAccuracy;
 import org.leverplus.selector.PointerSelector;
 import org.leverplus.selector.SelectorCheckpoint;
 import org.leverplus.selector.SelectorConfig;
 import org.leverplus.torch.TensorScope;
-import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.TestTokenizers;
-import org.leverplus.vlm.model.TinySnapshotWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,45 +31,19 @@ import static org.junit.jupiter.api.Assertions.*;
  * read it; a crash + rerun writes the same bytes; two shards merged equal one run; bad inputs are clear errors.
  */
 class GenerateRlCliTest {
-    static final Path IMAGES = Path.of("src/test/resources/org/leverplus/vlm/image").toAbsolutePath();
-    static final String[] PICS = {"rgb-84x56.png", "rgb-112x84.png", "rgb-70x50.png", "gray-56x56.png"};
-    static final String[][] QA = {{"What is on the plate?", "pizza"}, {"What color is the bus?", "red"},
-            {"How many dogs are there?", "2"}, {"Is it raining?", "yes"}, {"What sport is this?", "tennis"},
-            {"What is the man holding?", "umbrella"}, {"Where is the cat?", "on the bed"}};
+    static final Path IMAGES = RlGenFixture.images(Path.of(""));
+    static final String[] PICS = RlGenFixture.PICS;
+    static final String[][] QA = RlGenFixture.QA;
     @TempDir static Path dir;
     static Path snap, items, emb, ckpt, pools;
 
     @BeforeAll static void fixtures() throws Exception {
-        TorchRuntime.init();
-        snap = dir.resolve("snap");
-        TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3,
-                TestTokenizers.snapshotDir().resolve("tokenizer.json"));
-        ObjectMapper json = new ObjectMapper();
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < QA.length; i++) {
-            ObjectNode o = json.createObjectNode();
-            o.put("id", 1000 + i);
-            o.put("image", IMAGES.resolve(PICS[i % PICS.length]).toString());
-            o.put("question", QA[i][0]);
-            if (i != 6) {                                            // item 6: no human answers (cannot be graded officially)
-                var a = o.putArray("answers");
-                for (int k = 0; k < 10; k++) a.add(k < 6 ? QA[i][1] : k < 9 ? "two" : "!");
-            } else o.put("answer", QA[i][1]);
-            sb.append(json.writeValueAsString(o)).append('\n');
-        }
-        items = dir.resolve("items.jsonl");
-        Files.writeString(items, sb.toString());
-        Random r = new Random(1);
-        float[] e = new float[QA.length * 8];
-        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
-        emb = dir.resolve("emb.safetensors");
-        Embeddings.of(QA.length, 8, e).writeSafetensors(emb, Map.of(), false);
-        ckpt = dir.resolve("sel.safetensors");
-        try (TensorScope s = TensorScope.open(); PointerSelector m = PointerSelector.create(SelectorConfig.defaults().withSizes(8, 6, 1), 2)) {
-            SelectorCheckpoint.save(ckpt, m, Map.of());
-        }
-        pools = dir.resolve("pools.json");                          // anchors 0..3 and 6; pools include the anchor itself
-        Files.writeString(pools, "{\"0\": [0, 1, 2, 3, 4], \"1\": [1, 2, 3, 4, 5], \"2\": [0, 2, 3, 4, 5], \"3\": [0, 1, 3, 5, 6], \"6\": [6, 0, 1, 2, 3]}");
+        RlGenFixture f = RlGenFixture.write(dir, Path.of(""), TestTokenizers.snapshotDir().resolve("tokenizer.json"));
+        snap = f.snap();
+        items = f.items();
+        emb = f.emb();
+        ckpt = f.ckpt();
+        pools = f.pools();
     }
 
     /**
