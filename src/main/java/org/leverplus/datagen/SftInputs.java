@@ -7,12 +7,8 @@ import org.leverplus.data.DatasetItem;
 import org.leverplus.data.VqaDataset;
 import org.leverplus.data.VqaRecord;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,12 +115,5 @@ public final class SftInputs {
 
             @Override public String describe() { return desc; }
         };
-    }
-
-    private static String text(JsonNode n, String field, String where) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) throw new IllegalArgumentException(where + ": missing field \"" + field + "\"");
-        if (!v.isTextual()) throw new IllegalArgumentException(where + ": " + field + ": expected a string but found " + v);
-        return v.textValue();
     }
 }

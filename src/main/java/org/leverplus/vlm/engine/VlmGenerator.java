@@ -218,7 +218,7 @@ public final class VlmGenerator {
             KvCache cut0 = cache.select(Tensors.longs(src, dev, n), cut);
             Tensor embeds = engine.model().text().embed(Tensors.longs(ids, dev, n, width));
             fed = engine.model().text().forward(embeds, Tensors.longs(pos, dev, 3, n, width),
-                    Tensors.longs(valid, dev, n, width).to(ScalarType.Bool), cut0).reshape(-1, hidden(flat));
+                    Tensors.longs(valid, dev, n, width).to(ScalarType.Bool), cut0).reshape(-1, flat.size(1));
         }
         // hidden rows: the prefill's [B * lmax] rows first, then the fed answer tokens' [n * width] rows
         Tensor rowsT = fed == null ? flat : Tensors.cat(0, flat, fed);
@@ -244,8 +244,6 @@ public final class VlmGenerator {
         }
         engine.countContinuations(n, rest);
     }
-
-    private static long hidden(Tensor flat) { return flat.size(1); }
 
     /** Feeds one token per row; returns the new last hidden states [rows, hidden]. */
     private Tensor decodeStep(long[] tokens, long[] nextPos, int step, KvCache cache) {
