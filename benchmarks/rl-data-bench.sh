@@ -11,15 +11,10 @@ mkdir -p "$W" && cd "$W"
 if [[ ! -f items2.jsonl ]]; then
   # 80 items with distinct 224x168 PNGs (48 LLM image tokens each), VQAv2-style questions, 10 human answers
   mkdir -p img
-  python3 - <<'PY'
-import zlib, struct, random, json
-def png(path, w, h, seed):
-    r = random.Random(seed); a, b, c = r.randrange(256), r.randrange(256), r.randrange(256); raw = bytearray()
-    for y in range(h):
-        raw.append(0)
-        for x in range(w): raw += bytes(((a + x * 3 + r.randrange(32)) % 256, (b + y * 5) % 256, (c + x * y) % 256))
-    ch = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + ch(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + ch(b'IDAT', zlib.compress(bytes(raw), 6)) + ch(b'IEND', b''))
+  python3 - "$root/benchmarks/python" <<'PY'
+import struct, random, json, sys
+sys.path.insert(0, sys.argv[1])
+from bench_images import png
 Q = ["What is on the plate?", "How many dogs are there?", "What color is the bus?", "Is the man wearing a hat?",
      "What is the woman holding?", "Where is the cat sitting?", "What sport is being played?", "Is it raining?",
      "What room is this?", "How many people are in the picture?", "What is the boy eating?", "What color is the car?"]

@@ -14,16 +14,11 @@ if [[ ! -d bv ]]; then
   zcat "$root/src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz" > tokenizer.json
   "$root/bin/lever" vlm make-tiny --preset bench-vocab --layout new --tokenizer tokenizer.json --out bv --overwrite
 fi
-python3 - "$N" "$ICDS" <<'PY'
-import zlib, struct, random, json, os, sys
+python3 - "$N" "$ICDS" "$root/benchmarks/python" <<'PY'
+import random, json, os, sys
+sys.path.insert(0, sys.argv[3])
+from bench_images import png
 n, k = int(sys.argv[1]), int(sys.argv[2])
-def png(path, w, h, seed):
-    r = random.Random(seed); a, b, c = r.randrange(256), r.randrange(256), r.randrange(256); raw = bytearray()
-    for y in range(h):
-        raw.append(0)
-        for x in range(w): raw += bytes(((a + x * 3 + r.randrange(32)) % 256, (b + y * 5) % 256, (c + x * y) % 256))
-    ch = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + ch(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + ch(b'IDAT', zlib.compress(bytes(raw), 6)) + ch(b'IEND', b''))
 Q = ["What is on the plate?", "How many dogs are there?", "What color is the bus?", "Is the man wearing a hat?",
      "What is the woman holding?", "Where is the cat sitting?", "What sport is being played?", "Is it raining?"]
 A = ["pizza", "2", "red", "yes", "umbrella", "on bed", "tennis", "no"]

@@ -6,14 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leverplus.data.Embeddings;
+import org.leverplus.rlgen.RlGenFixture;
 import org.leverplus.data.RlCandidate;
 import org.leverplus.data.RlData;
 import org.leverplus.data.RlDataReader;
 import org.leverplus.data.RlQuery;
-import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.TestTokenizers;
-import org.leverplus.vlm.model.TinySnapshotWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,15 +32,9 @@ class GenerateRlAugmentCliTest {
     static Path snap, emb, items, input;
 
     @BeforeAll static void fixtures() throws Exception {
-        TorchRuntime.init();
-        snap = dir.resolve("snap");
-        TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3,
-                TestTokenizers.snapshotDir().resolve("tokenizer.json"));
-        Random r = new Random(5);
-        float[] e = new float[N * 8];
-        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
+        snap = RlGenFixture.tinySnapshot(dir, TestTokenizers.snapshotDir().resolve("tokenizer.json"));
         emb = dir.resolve("emb.safetensors");
-        Embeddings.of(N, 8, e).writeSafetensors(emb, Map.of(), false);
+        RlGenFixture.randomEmbeddings(emb, N, 5);
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < N; i++) {
             ObjectNode o = JSON.createObjectNode();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leverplus.rlgen.RlGenFixture;
 import org.leverplus.data.Embeddings;
 import org.leverplus.data.RlCandidate;
 import org.leverplus.data.RlData;
@@ -14,9 +15,7 @@ import org.leverplus.data.RlDataReader;
 import org.leverplus.data.RlQuery;
 import org.leverplus.metric.VqaAccuracy;
 import org.leverplus.rlgen.BalancedPairs;
-import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.TestTokenizers;
-import org.leverplus.vlm.model.TinySnapshotWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,16 +40,9 @@ class GenerateRlBalancedCliTest {
     static Embeddings embeddings;
 
     @BeforeAll static void fixtures() throws Exception {
-        TorchRuntime.init();
-        snap = dir.resolve("snap");
-        TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3,
-                TestTokenizers.snapshotDir().resolve("tokenizer.json"));
-        Random r = new Random(3);
-        float[] e = new float[N * 8];
-        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
-        embeddings = Embeddings.of(N, 8, e);
+        snap = RlGenFixture.tinySnapshot(dir, TestTokenizers.snapshotDir().resolve("tokenizer.json"));
         emb = dir.resolve("emb.safetensors");
-        embeddings.writeSafetensors(emb, Map.of(), false);
+        embeddings = RlGenFixture.randomEmbeddings(emb, N, 3);
     }
 
     /** Items: the shown answer is fixed ("answer"), the grading answers ("answers") per query from {@code answers}. */

@@ -39,11 +39,27 @@ public record RlGenFixture(Path snap, Path items, Path emb, Path ckpt, Path pool
         return coreRoot.resolve("src/test/resources/org/leverplus/vlm/image").toAbsolutePath().normalize();
     }
 
-    /** Writes the fixture into {@code dir}; {@code tokenizerJson} is Qwen's tokenizer.json (uncompressed). */
-    public static RlGenFixture write(Path dir, Path coreRoot, Path tokenizerJson) throws Exception {
+    /** The tiny random Qwen2.5-VL snapshot (new key layout, 3 layers) with {@code tokenizerJson}, in {@code dir/snap}. */
+    public static Path tinySnapshot(Path dir, Path tokenizerJson) throws Exception {
         TorchRuntime.init();
         Path snap = dir.resolve("snap");
         TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3, tokenizerJson);
+        return snap;
+    }
+
+    /** {@code n} random 8-d embeddings (Gaussian, {@code java.util.Random(seed)}), written to {@code file}. */
+    public static Embeddings randomEmbeddings(Path file, int n, long seed) throws Exception {
+        Random r = new Random(seed);
+        float[] e = new float[n * 8];
+        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
+        Embeddings emb = Embeddings.of(n, 8, e);
+        emb.writeSafetensors(file, Map.of(), false);
+        return emb;
+    }
+
+    /** Writes the fixture into {@code dir}; {@code tokenizerJson} is Qwen's tokenizer.json (uncompressed). */
+    public static RlGenFixture write(Path dir, Path coreRoot, Path tokenizerJson) throws Exception {
+        Path snap = tinySnapshot(dir, tokenizerJson);
         Path images = images(coreRoot);
         ObjectMapper json = new ObjectMapper();
         StringBuilder sb = new StringBuilder();
@@ -60,11 +76,8 @@ public record RlGenFixture(Path snap, Path items, Path emb, Path ckpt, Path pool
         }
         Path items = dir.resolve("items.jsonl");
         Files.writeString(items, sb.toString());
-        Random r = new Random(1);
-        float[] e = new float[QA.length * 8];
-        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
         Path emb = dir.resolve("emb.safetensors");
-        Embeddings.of(QA.length, 8, e).writeSafetensors(emb, Map.of(), false);
+        randomEmbeddings(emb, QA.length, 1);
         Path ckpt = dir.resolve("sel.safetensors");
         try (TensorScope s = TensorScope.open(); PointerSelector m = PointerSelector.create(SelectorConfig.defaults().withSizes(8, 6, 1), 2)) {
             SelectorCheckpoint.save(ckpt, m, Map.of());

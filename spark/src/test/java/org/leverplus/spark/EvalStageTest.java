@@ -10,12 +10,10 @@ import org.leverplus.cli.LeverCli;
 import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.model.TinySnapshotWriter;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -47,10 +45,7 @@ class EvalStageTest {
     @Test
     void distributedEvaluationEqualsTheOneMachineRun() throws Exception {
         TorchRuntime.init();
-        Path tok = dir.resolve("tokenizer.json");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("../src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz")))) {
-            Files.copy(in, tok);
-        }
+        Path tok = StageTestSupport.qwenTokenizer(dir);
         Path snap = dir.resolve("tiny");
         TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3, tok);
         Path v = dir.resolve("vqa");

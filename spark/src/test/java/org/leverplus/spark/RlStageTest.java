@@ -7,11 +7,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leverplus.rlgen.RlGenFixture;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,10 +27,7 @@ class RlStageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path tok = shared.resolve("tokenizer.json");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("../src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz")))) {
-            Files.copy(in, tok);
-        }
+        Path tok = StageTestSupport.qwenTokenizer(shared);
         RlGenFixture f = RlGenFixture.write(shared, Path.of(".."), tok);   // the core test's inputs (core test jar)
         snap = f.snap();
         items = f.items();

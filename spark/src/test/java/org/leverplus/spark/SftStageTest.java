@@ -8,11 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.leverplus.torch.TorchRuntime;
 import org.leverplus.vlm.model.TinySnapshotWriter;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -31,10 +29,7 @@ class SftStageTest {
     @BeforeAll
     static void start() throws Exception {
         TorchRuntime.init();
-        Path tok = shared.resolve("tokenizer.json");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("../src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz")))) {
-            Files.copy(in, tok);
-        }
+        Path tok = StageTestSupport.qwenTokenizer(shared);
         snap = shared.resolve("tiny");
         TinySnapshotWriter.write(snap, TinySnapshotWriter.tiny(), TinySnapshotWriter.Layout.NEW, 3, tok);
         sc = StageTestSupport.context("lever-sft-test");

@@ -5,22 +5,34 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.leverplus.cli.LeverCli;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** What the stage tests share: a local[2,4] context, the one-machine command, and counting computed chunks. */
+/** What the stage tests share: a local[2,4] context, Qwen's tokenizer, the one-machine command, and counting computed chunks. */
 final class StageTestSupport {
     private StageTestSupport() {}
 
     static JavaSparkContext context(String name) {
         return new JavaSparkContext(new SparkConf().setMaster("local[2,4]").setAppName(name)
                 .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    /** Qwen's tokenizer.json (the core's test resource, uncompressed) written into {@code dir}. */
+    static Path qwenTokenizer(Path dir) throws IOException {
+        Path tok = dir.resolve("tokenizer.json");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("../src/test/resources/org/leverplus/vlm/qwen25-tokenizer.json.gz")))) {
+            Files.copy(in, tok);
+        }
+        return tok;
     }
 
     /** Runs {@code lever <argv>} in this JVM and fails with its stderr when it exits non-zero. */

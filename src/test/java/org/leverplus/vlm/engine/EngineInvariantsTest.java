@@ -48,13 +48,8 @@ class EngineInvariantsTest {
             for (int t : system) ids.add(t);
             List<ImageInput> ims = new ArrayList<>();
             for (String im : new String[]{cands[c], "C", "B"}) {
-                ImageInput in = fx.image(im);
-                ims.add(in);
-                ids.add(2003);
-                for (int k = 0; k < in.tokens(2); k++) ids.add(2006);
-                ids.add(2004);
-                int n = 2 + rnd.nextInt(4);
-                for (int k = 0; k < n; k++) ids.add(20 + rnd.nextInt(1900));
+                ims.add(fx.appendImage(ids, im));
+                TinyFixture.appendRandomText(ids, rnd);
             }
             int start = ids.size();
             for (int a : answer) ids.add(a);
@@ -70,11 +65,7 @@ class EngineInvariantsTest {
                 for (int t : system) ids.add(t);
                 List<ImageInput> ims = new ArrayList<>();
                 for (String im : new String[]{c, beam == 0 ? "B" : "C", "B"}) {
-                    ImageInput in = fx.image(im);
-                    ims.add(in);
-                    ids.add(2003);
-                    for (int k = 0; k < in.tokens(2); k++) ids.add(2006);
-                    ids.add(2004);
+                    ims.add(fx.appendImage(ids, im));
                     for (int t : q[beam]) ids.add(t);
                 }
                 int start = ids.size();

@@ -50,13 +50,8 @@ class GenerateAndScoreTest {
             for (int t : system) ids.add(t);
             List<ImageInput> ims = new ArrayList<>();
             for (String im : images[c]) {
-                ImageInput in = fx.image(im);
-                ims.add(in);
-                ids.add(2003);
-                for (int k = 0; k < in.tokens(2); k++) ids.add(2006);
-                ids.add(2004);
-                int n = 2 + rnd.nextInt(4);
-                for (int k = 0; k < n; k++) ids.add(20 + rnd.nextInt(1900));
+                ims.add(fx.appendImage(ids, im));
+                TinyFixture.appendRandomText(ids, rnd);
             }
             int keep = ids.size();
             for (int t : SUFFIX) ids.add(t);

@@ -62,6 +62,21 @@ public final class TinyFixture implements AutoCloseable {
 
     public ImageInput image(String name) { return images.get(name); }
 
+    /** Appends image {@code name} to a prompt being built (vision start, its image tokens, vision end); returns it. */
+    public ImageInput appendImage(List<Integer> ids, String name) {
+        ImageInput in = image(name);
+        ids.add(2003);
+        for (int k = 0; k < in.tokens(2); k++) ids.add(2006);
+        ids.add(2004);
+        return in;
+    }
+
+    /** Appends 2-5 random text tokens (ids 20-1919) to a prompt being built. */
+    public static void appendRandomText(List<Integer> ids, java.util.Random rnd) {
+        int n = 2 + rnd.nextInt(4);
+        for (int k = 0; k < n; k++) ids.add(20 + rnd.nextInt(1900));
+    }
+
     /** Prompt i of goldens.json "prompts" (teacher-forced, with answer span). */
     public ScoreRequest scoreRequest(int i) {
         JsonNode p = meta.get("prompts").get(i);
